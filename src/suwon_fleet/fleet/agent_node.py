@@ -1,0 +1,212 @@
+"""Robot agent: one per robot namespace. Runs fleet tasks through the Nav2 navigator client.
+
+  action server  execute_task (suwon_fleet_interfaces/ExecuteTask), from the fleet manager
+  subscribes     odom, battery_state, plan, command (RobotCommand)
+  publishes      robot_state (RobotState) at 10 Hz, cmd_vel (zero, to hold during e-stop)
+  uses           navigate_to_pose (nav2_msgs) through suwon_fleet.navigation.navigator
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from geometry_msgs.msg import Point, Twist
+from nav_msgs.msg import Odometry, Path
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.action.server import ServerGoalHandle
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.node import Node
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import BatteryState
+from suwon_fleet_interfaces.action import ExecuteTask
+from suwon_fleet_interfaces.msg import RobotCommand, RobotState
+
+from suwon_fleet.core.geometry import Pose2D
+from suwon_fleet.core.sites import load_fleet
+from suwon_fleet.core.states import Command, RobotMode, TaskStatus, TaskType
+from suwon_fleet.fleet.agent import ActiveTask, AgentLogic, Effect
+from suwon_fleet.navigation.navigator import Navigator, TaskResult
+from suwon_fleet.ros.conversions import pose_from_msg, pose_stamped, pose_to_msg
+from suwon_fleet.ros.node_main import run_node
+from suwon_fleet.ros.params import declare
+
+STATE_PERIOD_S = 0.1
+TASK_LOOP_PERIOD_S = 0.1
+NAVIGATING_TYPES = {TaskType.GO_TO_PLACE, TaskType.GUIDE_VISITOR, TaskType.DOCK}
+
+
+class RobotAgent(Node):
+    def __init__(self) -> None:
+        super().__init__("robot_agent")
+        self.robot_id = declare(self, "robot_id", "", "this robot's id in fleet.yaml")
+        fleet_file = declare(self, "fleet_file", "", "fleet.yaml; empty = the default")
+        if not self.robot_id:
+            raise ValueError("parameter robot_id is required")
+        fleet = load_fleet(fleet_file or None)
+        if self.robot_id not in fleet.robots:
+            raise ValueError(f"robot_id {self.robot_id!r} is not in {fleet.source}")
+        self.config = fleet.robots[self.robot_id]
+        self.site = fleet.sites[self.config.site]
+
+        self.logic = AgentLogic()
+        self._lock = threading.RLock()
+        self._pose: Pose2D | None = None
+        self._battery = 100.0
+        self._charging = False
+        self._path: list[tuple[float, float]] = []
+        self._place = ""
+
+        group = ReentrantCallbackGroup()
+        self.navigator = Navigator(self)
+        self.create_subscription(Odometry, "odom", self._on_odom, qos_profile_sensor_data,
+                                 callback_group=group)
+        self.create_subscription(BatteryState, "battery_state", self._on_battery, 10,
+                                 callback_group=group)
+        self.create_subscription(Path, "plan", self._on_plan, 1, callback_group=group)
+        self.create_subscription(RobotCommand, "command", self._on_command, 10,
+                                 callback_group=group)
+        self.state_pub = self.create_publisher(RobotState, "robot_state", 10)
+        self.cmd_pub = self.create_publisher(Twist, "cmd_vel", 10)
+        self.create_timer(STATE_PERIOD_S, self._publish_state, callback_group=group)
+        self.server = ActionServer(
+            self, ExecuteTask, "execute_task",
+            execute_callback=self._execute,
+            goal_callback=self._on_goal,
+            cancel_callback=lambda _h: CancelResponse.ACCEPT,
+            callback_group=group,
+        )
+        self.get_logger().info(f"agent {self.robot_id} at {self.site.site_id} ready")
+
+    # ---------------------------------------------------------------- inputs
+    def _on_odom(self, msg: Odometry) -> None:
+        with self._lock:
+            self._pose = pose_from_msg(msg.pose.pose)
+
+    def _on_battery(self, msg: BatteryState) -> None:
+        with self._lock:
+            self._battery = float(msg.percentage) * 100.0
+            self._charging = msg.power_supply_status == BatteryState.POWER_SUPPLY_STATUS_CHARGING
+
+    def _on_plan(self, msg: Path) -> None:
+        with self._lock:
+            self._path = [(p.pose.position.x, p.pose.position.y) for p in msg.poses]
+
+    def _on_command(self, msg: RobotCommand) -> None:
+        try:
+            command = Command(msg.command)
+        except ValueError:
+            self.get_logger().warning(f"ignoring unknown command {msg.command!r}")
+            return
+        with self._lock:
+            effect = self.logic.command(command)
+        self.get_logger().info(f"command {command} from {msg.issuer or '?'}: now {self.logic.mode}")
+        self._apply(effect)
+
+    # ---------------------------------------------------------------- tasks
+    def _on_goal(self, goal: ExecuteTask.Goal) -> GoalResponse:
+        task = goal.task
+        try:
+            TaskType(task.type)
+        except ValueError:
+            self.get_logger().warning(f"rejecting task of unknown type {task.type!r}")
+            return GoalResponse.REJECT
+        if task.place and task.place not in self.site.places:
+            self.get_logger().warning(f"rejecting task to unknown place {task.place!r}")
+            return GoalResponse.REJECT
+        with self._lock:
+            if self.logic.busy or self.logic.mode is RobotMode.ESTOPPED:
+                return GoalResponse.REJECT
+        return GoalResponse.ACCEPT
+
+    def _execute(self, handle: ServerGoalHandle) -> ExecuteTask.Result:
+        request = handle.request.task
+        task_type = TaskType(request.type)
+        place = self.config.dock if task_type is TaskType.DOCK else request.place
+        active = ActiveTask(request.task_id, task_type, place)
+        with self._lock:
+            try:
+                effect = self.logic.start(active)
+            except RuntimeError as exc:
+                handle.abort()
+                return ExecuteTask.Result(status=TaskStatus.FAILED.value, message=str(exc))
+            self._place = place
+        if task_type not in NAVIGATING_TYPES:
+            with self._lock:
+                self.logic.navigation_finished(False, f"{task_type} is not supported yet")
+        else:
+            self._apply(effect)
+
+        while True:
+            with self._lock:
+                if handle.is_cancel_requested and self.logic.task.status is TaskStatus.UNDERWAY:
+                    self._apply(self.logic.command(Command.CANCEL))
+                status = self.logic.task.status
+                waiting = self.logic.mode in (RobotMode.PAUSED, RobotMode.ESTOPPED)
+            if status is not TaskStatus.UNDERWAY:
+                break
+            if not waiting and self.navigator.isTaskComplete():
+                result = self.navigator.getResult()
+                raw = self.navigator.getResultMessage()
+                message = raw.error_msg if raw is not None else ""
+                with self._lock:
+                    self.logic.navigation_finished(result is TaskResult.SUCCEEDED, message)
+                continue
+            feedback = self.navigator.getFeedback()
+            handle.publish_feedback(ExecuteTask.Feedback(
+                status=status.value, message=str(self.logic.mode),
+                distance_remaining=float(feedback.distance_remaining) if feedback else 0.0))
+            time.sleep(TASK_LOOP_PERIOD_S)
+
+        with self._lock:
+            finished = self.logic.finish()
+            self._path = []
+        self.get_logger().info(f"task {finished.task_id} {finished.status}: {finished.message}")
+        if finished.status is TaskStatus.CANCELED and handle.is_cancel_requested:
+            handle.canceled()
+        elif finished.status is TaskStatus.COMPLETED:
+            handle.succeed()
+        else:
+            handle.abort()
+        return ExecuteTask.Result(status=finished.status.value, message=finished.message)
+
+    def _apply(self, effect: Effect) -> None:
+        if effect is Effect.STOP:
+            self.navigator.cancelTask()
+            self.cmd_pub.publish(Twist())
+        elif effect is Effect.NAVIGATE:
+            place = self.site.places[self.logic.task.place]
+            goal = pose_stamped(place.pose, self.get_clock().now().to_msg())
+            if not self.navigator.goToPose(goal):
+                self.logic.navigation_finished(False, "navigation server is not available")
+
+    # ---------------------------------------------------------------- state
+    def _publish_state(self) -> None:
+        with self._lock:
+            if self.logic.mode is RobotMode.ESTOPPED:
+                self.cmd_pub.publish(Twist())  # hold still until released
+            msg = RobotState()
+            msg.header.stamp = self.get_clock().now().to_msg()
+            msg.header.frame_id = "map"
+            msg.robot_id = self.robot_id
+            msg.site_id = self.site.site_id
+            msg.mode = self.logic.mode.value
+            if self._pose is not None:
+                msg.pose = pose_to_msg(self._pose)
+            else:
+                msg.errors.append("no odometry yet")
+            msg.battery_percent = float(self._battery)
+            msg.charging = self._charging
+            task = self.logic.task
+            msg.current_task_id = task.task_id if task else ""
+            msg.current_place = task.place if task else ""
+            msg.path = [Point(x=x, y=y) for x, y in self._path] if task else []
+        self.state_pub.publish(msg)
+
+
+def main(args: list[str] | None = None) -> None:
+    run_node(RobotAgent, args, threads=4)
+
+
+if __name__ == "__main__":
+    main()

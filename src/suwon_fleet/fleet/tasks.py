@@ -1,0 +1,132 @@
+"""Task records, validation and the dispatch choice. No ROS here.
+
+Dispatch picks, among the site's robots that are idle, online and have enough battery, the
+one closest (straight-line for now) to the task's place. Tasks nobody can take wait in the
+queue, highest priority first, then oldest first.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from suwon_fleet.core.errors import ConfigError
+from suwon_fleet.core.sites import Fleet, UnknownPlaceError
+from suwon_fleet.core.states import RobotMode, TaskStatus, TaskType
+
+MIN_DISPATCH_BATTERY = 20.0  # %
+
+
+class TaskRejected(ValueError):
+    """A request the fleet cannot accept; ``code`` says which part was wrong."""
+
+    def __init__(self, code: str, message: str, suggestions: list[str] | None = None) -> None:
+        self.code = code
+        self.suggestions = suggestions or []
+        super().__init__(message)
+
+
+@dataclass
+class TaskRecord:
+    task_id: str
+    type: TaskType
+    site_id: str
+    place: str = ""
+    robot_id: str = ""  # requested robot, then the assigned one
+    tour_id: str = ""
+    priority: int = 0
+    requester: str = ""
+    parameters_json: str = "{}"
+    status: TaskStatus = TaskStatus.QUEUED
+    message: str = ""
+    progress: float = 0.0
+    submitted_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    order: int = 0
+
+    def set_status(self, status: TaskStatus, message: str = "") -> None:
+        self.status = status
+        self.message = message
+        self.updated_at = time.time()
+
+
+@dataclass(frozen=True)
+class RobotView:
+    """What dispatch needs to know about a robot."""
+
+    robot_id: str
+    site_id: str
+    mode: RobotMode
+    x: float
+    y: float
+    battery_percent: float
+    online: bool
+
+
+_order = itertools.count()
+
+
+def new_task(fleet: Fleet, type_: str, site_id: str, place: str = "", robot_id: str = "",
+             tour_id: str = "", priority: int = 0, requester: str = "",
+             parameters_json: str = "{}") -> TaskRecord:
+    """Validate a request against the fleet config and make its record (status queued)."""
+    try:
+        task_type = TaskType(type_)
+    except ValueError:
+        raise TaskRejected("unknown_type", f"unknown task type {type_!r}; known: "
+                           + ", ".join(t.value for t in TaskType)) from None
+    if site_id not in fleet.sites:
+        raise TaskRejected("unknown_site", f"unknown site {site_id!r}; sites: "
+                           + ", ".join(fleet.sites))
+    site = fleet.sites[site_id]
+    if robot_id:
+        if robot_id not in fleet.robots:
+            raise TaskRejected("unknown_robot", f"unknown robot {robot_id!r}; robots: "
+                               + ", ".join(fleet.robots))
+        if fleet.robots[robot_id].site != site_id:
+            raise TaskRejected("wrong_site", f"robot {robot_id} serves "
+                               f"{fleet.robots[robot_id].site}, not {site_id}")
+    if task_type in (TaskType.GO_TO_PLACE, TaskType.GUIDE_VISITOR):
+        if not place:
+            raise TaskRejected("missing_place", f"a {task_type} task needs a place")
+        resolved = site.find_place(place)
+        if resolved is None:
+            error = UnknownPlaceError(site_id, place, site.suggest(place))
+            raise TaskRejected("unknown_place", str(error), error.suggestions)
+        place = resolved
+    return TaskRecord(
+        task_id=f"t-{uuid.uuid4().hex[:10]}", type=task_type, site_id=site_id, place=place,
+        robot_id=robot_id, tour_id=tour_id, priority=priority, requester=requester,
+        parameters_json=parameters_json, order=next(_order),
+    )
+
+
+def queue_order(tasks: list[TaskRecord]) -> list[TaskRecord]:
+    """Queued tasks in the order they should be dispatched."""
+    queued = [t for t in tasks if t.status is TaskStatus.QUEUED]
+    return sorted(queued, key=lambda t: (-t.priority, t.order))
+
+
+def choose_robot(task: TaskRecord, robots: list[RobotView], fleet: Fleet) -> str | None:
+    """Best available robot for the task, or None if it must wait."""
+    site = fleet.sites[task.site_id]
+    target = site.places.get(task.place) if task.place else None
+    best: tuple[float, str] | None = None
+    for robot in robots:
+        if robot.site_id != task.site_id or not robot.online or robot.mode is not RobotMode.IDLE:
+            continue
+        if task.robot_id and robot.robot_id != task.robot_id:
+            continue
+        if robot.battery_percent < MIN_DISPATCH_BATTERY and task.type is not TaskType.DOCK:
+            continue
+        cost = math.hypot(target.x - robot.x, target.y - robot.y) if target else 0.0
+        if best is None or (cost, robot.robot_id) < best:
+            best = (cost, robot.robot_id)
+    return best[1] if best else None
+
+
+__all__ = ["ConfigError", "RobotView", "TaskRecord", "TaskRejected", "choose_robot",
+           "new_task", "queue_order"]

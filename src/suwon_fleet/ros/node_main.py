@@ -1,0 +1,35 @@
+"""The one way every executable of the project runs its node (ros2/examples habit)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import rclpy
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+
+
+def run_node(make_node: Callable[[], Node], args: list[str] | None = None,
+             threads: int = 1) -> None:
+    """Create the node, spin until Ctrl-C or shutdown, and clean up.
+
+    ``threads`` > 1 uses a MultiThreadedExecutor, for nodes whose action servers run long
+    execute callbacks beside their timers and subscriptions.
+    """
+    # Jazzy's rclpy.init() is not yet a context manager (it is from Kilted on).
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = make_node()
+        if threads > 1:
+            executor = MultiThreadedExecutor(num_threads=threads)
+            executor.add_node(node)
+            executor.spin()
+        else:
+            rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()

@@ -1,0 +1,169 @@
+"""The web bridge's one rclpy node, spun on its own thread.
+
+Created and destroyed by the FastAPI lifespan. ROS callbacks only convert messages to plain
+dicts and store them under a lock; asyncio code reads those snapshots, and service results
+reach asyncio through ``loop.call_soon_threadsafe`` (never touching asyncio from the spin
+thread otherwise).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+
+import rclpy
+from rclpy.context import Context
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
+from suwon_fleet_interfaces.msg import FleetState, RobotCommand, RobotState, TaskRequest, TaskState
+from suwon_fleet_interfaces.srv import SendCommand, SubmitTask
+
+from suwon_fleet.core.geometry import quaternion_to_yaw
+from suwon_fleet.fleet.manager_node import TASK_UPDATES_QOS
+from suwon_fleet.ros.conversions import time_to_seconds
+
+SERVICE_TIMEOUT_S = 5.0
+
+
+class GatewayUnavailable(RuntimeError):
+    """The fleet manager did not answer."""
+
+
+class RosGateway:
+    def __init__(self, node_name: str = "web_bridge") -> None:
+        self.context = Context()
+        rclpy.init(context=self.context)
+        self.node = Node(node_name, context=self.context)
+        self._executor = SingleThreadedExecutor(context=self.context)
+        self._executor.add_node(self.node)
+        self._lock = threading.Lock()
+        self._fleet: dict | None = None
+        self._fleet_received = 0.0
+        self._tasks: dict[str, dict] = {}
+        self.version = 0  # bumps on every fleet state, so streams send only news
+
+        self.node.create_subscription(FleetState, "/fleet/state", self._on_fleet, 10)
+        self.node.create_subscription(TaskState, "/fleet/task_updates", self._on_task,
+                                      TASK_UPDATES_QOS)
+        self._submit = self.node.create_client(SubmitTask, "/fleet/submit_task")
+        self._command = self.node.create_client(SendCommand, "/fleet/send_command")
+        self._thread = threading.Thread(target=self._spin, name="ros-spin", daemon=True)
+        self._thread.start()
+
+    def _spin(self) -> None:
+        with contextlib.suppress(ExternalShutdownException):
+            self._executor.spin()
+
+    def close(self) -> None:
+        self._executor.shutdown(timeout_sec=1.0)
+        self.node.destroy_node()
+        if self.context.ok():
+            rclpy.shutdown(context=self.context)
+        self._thread.join(timeout=2.0)
+
+    # ---------------------------------------------------------------- subscriptions
+    def _on_fleet(self, msg: FleetState) -> None:
+        now = time.time()
+        data = {
+            "stamp": time_to_seconds(msg.header.stamp),
+            "fleet_name": msg.fleet_name,
+            "robots": [_robot_dict(r, now) for r in msg.robots],
+            "active_tasks": [_task_dict(t) for t in msg.active_tasks],
+        }
+        with self._lock:
+            self._fleet = data
+            self._fleet_received = time.monotonic()
+            self.version += 1
+            for task in data["active_tasks"]:
+                self._tasks.setdefault(task["task_id"], task)
+
+    def _on_task(self, msg: TaskState) -> None:
+        task = _task_dict(msg)
+        with self._lock:
+            self._tasks[task["task_id"]] = task
+
+    # ---------------------------------------------------------------- reads
+    def fleet(self) -> dict | None:
+        with self._lock:
+            return self._fleet
+
+    def fleet_manager_alive(self, within_s: float = 2.0) -> bool:
+        with self._lock:
+            return self._fleet is not None and time.monotonic() - self._fleet_received < within_s
+
+    def task(self, task_id: str) -> dict | None:
+        with self._lock:
+            return self._tasks.get(task_id)
+
+    def tasks(self) -> list[dict]:
+        with self._lock:
+            return list(self._tasks.values())
+
+    # ---------------------------------------------------------------- calls
+    async def submit_task(self, request: TaskRequest) -> SubmitTask.Response:
+        return await self._call(self._submit, SubmitTask.Request(request=request))
+
+    async def send_command(self, command: RobotCommand) -> SendCommand.Response:
+        return await self._call(self._command, SendCommand.Request(command=command))
+
+    async def _call(self, client, request):
+        if not client.service_is_ready():
+            raise GatewayUnavailable(f"{client.srv_name} is not available")
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future = loop.create_future()
+
+        def done(ros_future) -> None:  # runs on the spin thread
+            def deliver() -> None:
+                if answer.done():
+                    return
+                exc = ros_future.exception()
+                if exc is not None:
+                    answer.set_exception(exc)
+                else:
+                    answer.set_result(ros_future.result())
+            loop.call_soon_threadsafe(deliver)
+
+        client.call_async(request).add_done_callback(done)
+        try:
+            return await asyncio.wait_for(answer, SERVICE_TIMEOUT_S)
+        except TimeoutError as exc:
+            raise GatewayUnavailable(f"{client.srv_name} did not answer in "
+                                     f"{SERVICE_TIMEOUT_S:.0f} s") from exc
+
+
+def _robot_dict(msg: RobotState, now: float) -> dict:
+    q = msg.pose.orientation
+    stamp = time_to_seconds(msg.header.stamp)
+    return {
+        "robot_id": msg.robot_id,
+        "site_id": msg.site_id,
+        "mode": msg.mode,
+        "x": msg.pose.position.x,
+        "y": msg.pose.position.y,
+        "yaw": quaternion_to_yaw(q.x, q.y, q.z, q.w) if (q.w or q.z) else 0.0,
+        "battery_percent": msg.battery_percent,
+        "charging": msg.charging,
+        "current_task_id": msg.current_task_id,
+        "current_place": msg.current_place,
+        "path": [(p.x, p.y) for p in msg.path],
+        "errors": list(msg.errors),
+        "last_seen_s": round(max(0.0, now - stamp), 2) if stamp > 0 else None,
+    }
+
+
+def _task_dict(msg: TaskState) -> dict:
+    return {
+        "task_id": msg.task_id,
+        "type": msg.request.type,
+        "site_id": msg.request.site_id,
+        "place": msg.request.place,
+        "robot_id": msg.robot_id,
+        "status": msg.status,
+        "message": msg.message,
+        "progress": min(1.0, max(0.0, msg.progress)),
+        "priority": msg.request.priority,
+        "submitted_at": time_to_seconds(msg.submitted_at) or None,
+        "updated_at": time_to_seconds(msg.updated_at) or None,
+    }

@@ -1,0 +1,95 @@
+"""Pydantic models at the API boundary (requests and responses)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from suwon_fleet.core.states import RobotMode, TaskStatus, TaskType
+
+
+class MapInfo(BaseModel):
+    resolution: float
+    origin: tuple[float, float, float]
+    width: int
+    height: int
+    image_url: str
+
+
+class PlaceOut(BaseModel):
+    place_id: str
+    name_ko: str
+    name_en: str
+    x: float
+    y: float
+    yaw: float
+    kind: str
+    aliases: list[str] = []
+
+
+class SiteOut(BaseModel):
+    site_id: str
+    name_ko: str
+    name_en: str
+    robots: list[str]
+    map: MapInfo
+    places: list[PlaceOut]
+
+
+class RobotOut(BaseModel):
+    robot_id: str
+    site_id: str
+    mode: RobotMode
+    x: float
+    y: float
+    yaw: float
+    battery_percent: float
+    charging: bool
+    current_task_id: str
+    current_place: str = Field(description="destination of the current task, if any")
+    path: list[tuple[float, float]]
+    errors: list[str]
+    last_seen_s: float | None = Field(description="seconds since the robot last reported")
+
+
+class TaskOut(BaseModel):
+    task_id: str
+    type: TaskType
+    site_id: str
+    place: str
+    robot_id: str
+    status: TaskStatus
+    message: str
+    progress: float = Field(ge=0, le=1)
+    priority: int = 0
+    submitted_at: float | None = None
+    updated_at: float | None = None
+
+
+class FleetOut(BaseModel):
+    stamp: float
+    fleet_name: str
+    robots: list[RobotOut]
+    active_tasks: list[TaskOut]
+
+
+class TaskCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: TaskType
+    site_id: str = Field(min_length=1, max_length=64)
+    place: str = Field("", max_length=128)
+    robot_id: str = Field("", max_length=64)
+    tour_id: str = Field("", max_length=64)
+    priority: int = Field(0, ge=-10, le=10)
+
+
+class TaskAccepted(BaseModel):
+    task_id: str
+    status: TaskStatus
+
+
+class Health(BaseModel):
+    status: str
+    ros: bool
+    fleet_manager: bool
+    robots_online: int
