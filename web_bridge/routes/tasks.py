@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from suwon_fleet_interfaces.msg import TaskRequest
 
 from suwon_fleet.fleet.tasks import TaskRejected, new_task
 from suwon_web_bridge.problems import Problem
 from suwon_web_bridge.ros_gateway import GatewayUnavailable
-from suwon_web_bridge.routes.deps import FleetDep, GatewayDep
+from suwon_web_bridge.routes.deps import FleetDep, GatewayDep, get_gateway
 from suwon_web_bridge.schemas import TaskAccepted, TaskCreate, TaskOut
 
 router = APIRouter(tags=["tasks"])
@@ -19,7 +19,7 @@ _REJECTION_STATUS = {"unknown_site": 404, "unknown_place": 404, "unknown_robot":
 
 
 @router.post("/tasks", response_model=TaskAccepted, status_code=status.HTTP_202_ACCEPTED)
-async def submit_task(body: TaskCreate, fleet: FleetDep, gateway: GatewayDep) -> TaskAccepted:
+async def submit_task(body: TaskCreate, fleet: FleetDep, request: Request) -> TaskAccepted:
     # Validate here too, with the same rules as the fleet manager, so the caller gets a
     # structured answer (nearest place names) without a round trip.
     try:
@@ -28,12 +28,13 @@ async def submit_task(body: TaskCreate, fleet: FleetDep, gateway: GatewayDep) ->
     except TaskRejected as exc:
         raise Problem(_REJECTION_STATUS.get(exc.code, 422), exc.code.replace("_", " ").title(),
                       str(exc), exc.code.replace("_", "-"), suggestions=exc.suggestions) from exc
-    request = TaskRequest(type=record.type.value, site_id=record.site_id, place=record.place,
+    gateway = get_gateway(request)  # after validation: a bad request is 4xx even without ROS
+    task_request = TaskRequest(type=record.type.value, site_id=record.site_id, place=record.place,
                           robot_id=record.robot_id, tour_id=record.tour_id,
                           priority=record.priority, requester="api",
                           parameters_json=json.dumps({}))
     try:
-        response = await gateway.submit_task(request)
+        response = await gateway.submit_task(task_request)
     except GatewayUnavailable as exc:
         raise Problem(503, "Fleet Manager Unavailable", str(exc), "fleet-unavailable") from exc
     if not response.accepted:

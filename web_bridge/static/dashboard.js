@@ -43,11 +43,10 @@ const TASK_STATUS = {
 
 const TASK_TYPES = {
   go_to_place: '장소 이동',
-  guide_to_place: '길 안내',
-  tour: '투어',
-  dock: '도킹',
-  charge: '충전',
-  patrol: '순찰',
+  guide_visitor: '길 안내',
+  run_tour: '해설 투어',
+  dock: '충전소 복귀',
+  call_official: '베테랑 공무원 호출',
 };
 
 const CANVAS_FONT = '"Noto Sans KR", "Noto Sans CJK KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif';

@@ -1,0 +1,91 @@
+"""The HTTP API without a ROS graph: sites, places, maps and error answers (RFC 9457)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from suwon_web_bridge.app import create_app
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app(with_ros=False)) as test_client:
+        yield test_client
+
+
+def test_sites_list_places_and_map_geometry(client: TestClient) -> None:
+    sites = {s["site_id"]: s for s in client.get("/api/v1/sites").json()}
+    assert set(sites) == {"city_hall", "ilwol_arboretum"}
+    hall = sites["city_hall"]
+    assert hall["robots"] == ["lobby_1"]
+    assert hall["map"]["width"] == 800 and hall["map"]["height"] == 480
+    assert any(p["place_id"] == "information_desk" for p in hall["places"])
+
+
+def test_map_image_is_the_site_map(client: TestClient) -> None:
+    response = client.get("/api/v1/sites/city_hall/map.png")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(response.content))
+    assert image.size == (800, 480)
+
+
+def test_place_lookup_by_korean_name(client: TestClient) -> None:
+    response = client.get("/api/v1/sites/city_hall/places/정문 출입구")
+    assert response.status_code == 200
+    assert response.json()["place_id"] == "entrance"
+
+
+def test_unknown_place_is_a_problem_with_suggestions(client: TestClient) -> None:
+    response = client.get("/api/v1/sites/city_hall/places/restroom_mal")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 404 and body["title"] == "Unknown Place"
+    assert body["suggestions"][0] == "restroom_male"
+    assert body["instance"].endswith("/places/restroom_mal")
+
+
+def test_unknown_site_is_404(client: TestClient) -> None:
+    assert client.get("/api/v1/sites/busan").status_code == 404
+
+
+@pytest.mark.parametrize("body", [
+    {"type": "teleport", "site_id": "city_hall"},
+    {"type": "go_to_place"},
+    {"type": "go_to_place", "site_id": "city_hall", "place": "x", "colour": "red"},
+    {"type": "go_to_place", "site_id": "city_hall", "priority": 99},
+])
+def test_malformed_task_requests_are_422_with_fields(client: TestClient, body: dict) -> None:
+    response = client.post("/api/v1/tasks", json=body)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["errors"] and problem["detail"]
+
+
+def test_unknown_place_task_is_404_before_reaching_ros(client: TestClient) -> None:
+    response = client.post("/api/v1/tasks", json={"type": "go_to_place", "site_id": "city_hall",
+                                                  "place": "elevater"})
+    assert response.status_code == 404
+    assert "elevator_lobby" in response.json()["suggestions"]
+
+
+def test_valid_task_without_ros_is_503_not_500(client: TestClient) -> None:
+    response = client.post("/api/v1/tasks", json={"type": "go_to_place", "site_id": "city_hall",
+                                                  "place": "entrance"})
+    assert response.status_code == 503
+    assert response.json()["title"] == "ROS Unavailable"
+
+
+def test_health_is_degraded_without_ros(client: TestClient) -> None:
+    assert client.get("/health").json()["status"] == "degraded"
+
+
+def test_dashboard_is_served(client: TestClient) -> None:
+    assert client.get("/", follow_redirects=False).headers["location"] == "/dashboard/"
+    page = client.get("/dashboard/")
+    assert page.status_code == 200 and "dashboard.js" in page.text
+    assert client.get("/openapi.json").json()["info"]["title"]
