@@ -21,7 +21,7 @@ from suwon_fleet_interfaces.msg import FleetState, RobotCommand, RobotState, Tas
 from suwon_fleet_interfaces.srv import SendCommand, SubmitTask
 
 from suwon_fleet.core.geometry import quaternion_to_yaw
-from suwon_fleet.fleet.manager_node import TASK_UPDATES_QOS
+from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import time_to_seconds
 
 SERVICE_TIMEOUT_S = 5.0
@@ -44,11 +44,11 @@ class RosGateway:
         self._tasks: dict[str, dict] = {}
         self.version = 0  # bumps on every fleet state, so streams send only news
 
-        self.node.create_subscription(FleetState, "/fleet/state", self._on_fleet, 10)
-        self.node.create_subscription(TaskState, "/fleet/task_updates", self._on_task,
-                                      TASK_UPDATES_QOS)
-        self._submit = self.node.create_client(SubmitTask, "/fleet/submit_task")
-        self._command = self.node.create_client(SendCommand, "/fleet/send_command")
+        self.node.create_subscription(FleetState, topics.FLEET_STATE, self._on_fleet, 10)
+        self.node.create_subscription(TaskState, topics.TASK_UPDATES, self._on_task,
+                                      topics.TASK_UPDATES_QOS)
+        self._submit = self.node.create_client(SubmitTask, topics.SUBMIT_TASK)
+        self._command = self.node.create_client(SendCommand, topics.SEND_COMMAND)
         self._thread = threading.Thread(target=self._spin, name="ros-spin", daemon=True)
         self._thread.start()
 

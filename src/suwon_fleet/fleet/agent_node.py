@@ -55,7 +55,6 @@ class RobotAgent(Node):
         self._battery = 100.0
         self._charging = False
         self._path: list[tuple[float, float]] = []
-        self._place = ""
 
         group = ReentrantCallbackGroup()
         self.navigator = Navigator(self)
@@ -130,13 +129,13 @@ class RobotAgent(Node):
             except RuntimeError as exc:
                 handle.abort()
                 return ExecuteTask.Result(status=TaskStatus.FAILED.value, message=str(exc))
-            self._place = place
         if task_type not in NAVIGATING_TYPES:
             with self._lock:
                 self.logic.navigation_finished(False, f"{task_type} is not supported yet")
         else:
             self._apply(effect)
 
+        total = 0.0  # longest distance remaining seen: the basis of the progress fraction
         while True:
             with self._lock:
                 if handle.is_cancel_requested and self.logic.task.status is TaskStatus.UNDERWAY:
@@ -153,9 +152,12 @@ class RobotAgent(Node):
                     self.logic.navigation_finished(result is TaskResult.SUCCEEDED, message)
                 continue
             feedback = self.navigator.getFeedback()
+            remaining = float(feedback.distance_remaining) if feedback else 0.0
+            total = max(total, remaining)
             handle.publish_feedback(ExecuteTask.Feedback(
                 status=status.value, message=str(self.logic.mode),
-                distance_remaining=float(feedback.distance_remaining) if feedback else 0.0))
+                progress=1.0 - remaining / total if total > 0 else 0.0,
+                distance_remaining=remaining))
             time.sleep(TASK_LOOP_PERIOD_S)
 
         with self._lock:

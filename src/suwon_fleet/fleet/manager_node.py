@@ -14,7 +14,6 @@ import time
 from rclpy.action import ActionClient
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from suwon_fleet_interfaces.action import ExecuteTask
 from suwon_fleet_interfaces.msg import FleetState, RobotCommand, RobotState, TaskRequest, TaskState
 from suwon_fleet_interfaces.srv import SendCommand, SubmitTask
@@ -29,17 +28,15 @@ from suwon_fleet.fleet.tasks import (
     new_task,
     queue_order,
 )
-from suwon_fleet.ros.conversions import pose_from_msg
+from suwon_fleet.ros import topics
+from suwon_fleet.ros.conversions import pose_from_msg, seconds_to_time
 from suwon_fleet.ros.node_main import run_node
 from suwon_fleet.ros.params import declare
-
-TASK_UPDATES_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
-                              durability=DurabilityPolicy.TRANSIENT_LOCAL)
 
 
 class FleetManager(Node):
     def __init__(self) -> None:
-        super().__init__("fleet_manager", namespace="/fleet")
+        super().__init__("fleet_manager")
         fleet_file = declare(self, "fleet_file", "", "fleet.yaml; empty = the default")
         self.offline_after_s = declare(self, "offline_after_s", 3.0,
                                        "a robot silent this long is marked offline")
@@ -61,10 +58,13 @@ class FleetManager(Node):
                 self, ExecuteTask, f"/{robot_id}/execute_task", callback_group=group)
             self._command_pubs[robot_id] = self.create_publisher(
                 RobotCommand, f"/{robot_id}/command", 10)
-        self.state_pub = self.create_publisher(FleetState, "state", 10)
-        self.task_pub = self.create_publisher(TaskState, "task_updates", TASK_UPDATES_QOS)
-        self.create_service(SubmitTask, "submit_task", self._on_submit, callback_group=group)
-        self.create_service(SendCommand, "send_command", self._on_command, callback_group=group)
+        self.state_pub = self.create_publisher(FleetState, topics.FLEET_STATE, 10)
+        self.task_pub = self.create_publisher(TaskState, topics.TASK_UPDATES,
+                                              topics.TASK_UPDATES_QOS)
+        self.create_service(SubmitTask, topics.SUBMIT_TASK, self._on_submit,
+                            callback_group=group)
+        self.create_service(SendCommand, topics.SEND_COMMAND, self._on_command,
+                            callback_group=group)
         self.create_timer(0.1, self._tick, callback_group=group)
         self.get_logger().info(
             f"fleet {self.fleet.fleet_name}: robots {', '.join(self.fleet.robots)}")
@@ -192,8 +192,8 @@ class FleetManager(Node):
         msg = TaskState(task_id=task.task_id, request=self._request_msg(task),
                         status=task.status.value, robot_id=task.robot_id, message=task.message,
                         progress=task.progress)
-        msg.submitted_at = _stamp(task.submitted_at)
-        msg.updated_at = _stamp(task.updated_at)
+        msg.submitted_at = seconds_to_time(task.submitted_at)
+        msg.updated_at = seconds_to_time(task.updated_at)
         return msg
 
     def _publish_task(self, task: TaskRecord) -> None:
@@ -215,13 +215,6 @@ class FleetManager(Node):
         active = [t for t in self._tasks.values() if not t.status.is_terminal]
         msg.active_tasks = [self._task_msg(t) for t in sorted(active, key=lambda t: t.order)]
         self.state_pub.publish(msg)
-
-
-def _stamp(seconds: float):
-    from builtin_interfaces.msg import Time
-
-    whole = int(seconds)
-    return Time(sec=whole, nanosec=int((seconds - whole) * 1e9))
 
 
 def main(args: list[str] | None = None) -> None:

@@ -32,5 +32,10 @@ def seconds_to_duration(seconds: float) -> Duration:
     return Duration(sec=whole, nanosec=int((seconds - whole) * 1e9))
 
 
+def seconds_to_time(seconds: float) -> Time:
+    whole = int(seconds)
+    return Time(sec=whole, nanosec=int((seconds - whole) * 1e9))
+
+
 def time_to_seconds(stamp: Time) -> float:
     return stamp.sec + stamp.nanosec * 1e-9

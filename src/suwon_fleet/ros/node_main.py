@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
+
+from suwon_fleet.core.errors import ConfigError
 
 
 def run_node(make_node: Callable[[], Node], args: list[str] | None = None,
@@ -29,6 +32,10 @@ def run_node(make_node: Callable[[], Node], args: list[str] | None = None,
             rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except ConfigError as exc:
+        # A bad config file is the operator's to fix: say which file and field, no traceback.
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     finally:
         if node is not None:
             node.destroy_node()

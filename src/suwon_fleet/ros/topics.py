@@ -1,0 +1,14 @@
+"""Fleet-level topic and service names, and their QoS, shared by publishers and subscribers."""
+
+from __future__ import annotations
+
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+
+FLEET_STATE = "/fleet/state"
+TASK_UPDATES = "/fleet/task_updates"
+SUBMIT_TASK = "/fleet/submit_task"
+SEND_COMMAND = "/fleet/send_command"
+
+# Every task change, kept for late joiners (a restarted web bridge sees recent outcomes).
+TASK_UPDATES_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
+                              durability=DurabilityPolicy.TRANSIENT_LOCAL)
