@@ -133,16 +133,24 @@ build_interface() {
   log "  $name built in $((SECONDS - t0)) s"
 }
 
-# nav2_msgs: only where the real one is not installed (a robot with Nav2 keeps its own).
-nav2_prefix="$(AMENT_PREFIX_PATH="${AMENT_PREFIX_PATH:-}" "$PY" -c '
+# Fallback packages (nav2_msgs, tf2_msgs): only where the real one is not installed, so a
+# machine with Nav2/tf2 keeps its own.
+installed_prefix() {
+  "$PY" -c '
+import sys
 from ament_index_python.packages import get_package_prefix, PackageNotFoundError
-try: print(get_package_prefix("nav2_msgs"))
-except PackageNotFoundError: print("")' 2>/dev/null || true)"
-if [[ -z "$nav2_prefix" || "$nav2_prefix" == "$VENV" ]]; then
-  build_interface nav2_msgs ros_ws/src/fallback/nav2_msgs
-else
-  log "using the installed nav2_msgs at $nav2_prefix"
-fi
+try: print(get_package_prefix(sys.argv[1]))
+except PackageNotFoundError: print("")' "$1" 2>/dev/null || true
+}
+for fallback in ros_ws/src/fallback/*/; do
+  name="$(basename "$fallback")"
+  prefix="$(installed_prefix "$name")"
+  if [[ -z "$prefix" || "$prefix" == "$VENV" ]]; then
+    build_interface "$name" "${fallback%/}"
+  else
+    log "using the installed $name at $prefix"
+  fi
+done
 build_interface suwon_fleet_interfaces ros_ws/src/suwon_fleet_interfaces
 
 # ---------------------------------------------------------------- 5. the project

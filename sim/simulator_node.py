@@ -1,89 +1,199 @@
 """ROS 2 node of the headless simulator: every robot of the fleet on its site's map.
 
-Per robot, in its namespace (the topic contract of Nav2's loopback simulator):
-  subscribes  cmd_vel (geometry_msgs/Twist)
-  publishes   odom (nav_msgs/Odometry, odom -> base_link; odom is aligned with map here),
-              battery_state (sensor_msgs/BatteryState)
+Topic contract of Nav2's loopback simulator (so the stack cannot tell it from Gazebo +
+ros_gz_bridge or a real base), per robot namespace:
+  subscribes  cmd_vel (geometry_msgs/Twist), initialpose (PoseWithCovarianceStamped)
+  publishes   odom (nav_msgs/Odometry, odom -> base_link, with configurable noise),
+              tf (map -> odom -> base_link), tf_static (base_link -> base_scan),
+              scan (sensor_msgs/LaserScan, 360 beams, 10 Hz), battery_state (1 Hz)
+and globally /clock (sim time) and /sim/visitors/<site_id> (geometry_msgs/PoseArray).
+
+Physics runs on its own thread at ``physics_rate`` in sim time, paced to
+``real_time_factor`` x wall time (0 = as fast as possible). Sim time starts at the wall time
+of start-up, so stamps read like wall time at a factor of 1.
 """
 
 from __future__ import annotations
 
 import math
+import random
+import threading
+import time
 
-from geometry_msgs.msg import Twist
+from geometry_msgs.msg import Pose, PoseArray, PoseWithCovarianceStamped, TransformStamped, Twist
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
-from sensor_msgs.msg import BatteryState
+from rclpy.time import Time
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import BatteryState, LaserScan
+from tf2_msgs.msg import TFMessage
 
-from suwon_fleet.core.geometry import Pose2D
+from suwon_fleet.core.geometry import Pose2D, compose, invert
 from suwon_fleet.core.sites import load_fleet
-from suwon_fleet.ros.conversions import pose_to_msg
+from suwon_fleet.ros.conversions import pose_from_msg, pose_to_msg
 from suwon_fleet.ros.node_main import run_node
 from suwon_fleet.ros.params import declare
-from suwon_sim.world import SimRobot, SiteWorld
+from suwon_fleet.ros.tf_listener import TF_STATIC_QOS
+from suwon_sim.visitors import VisitorCrowd
+from suwon_sim.world import OdomNoise, SimRobot, SiteWorld
 
 
 class SimulatorNode(Node):
     def __init__(self) -> None:
         super().__init__("simulator")
         fleet_file = declare(self, "fleet_file", "", "fleet.yaml to simulate; empty = the default")
-        self.physics_rate = declare(self, "physics_rate", 50.0, "integration steps per second")
-        odom_rate = declare(self, "odom_rate", 20.0, "odometry messages per second")
         robots_param = declare(self, "robots", "", "comma-separated robot ids; empty = all")
+        self.physics_rate = declare(self, "physics_rate", 100.0, "steps per sim second")
+        self.odom_rate = declare(self, "odom_rate", 50.0, "odometry and TF per sim second")
+        self.scan_rate = declare(self, "scan_rate", 10.0, "laser scans per sim second")
+        rtf = declare(self, "real_time_factor", -1.0,
+                      "sim seconds per wall second; 0 = flat out; -1 = fleet.yaml's")
+        visitors = declare(self, "visitors", -1, "visitors per site; -1 = fleet.yaml's")
 
         fleet = load_fleet(fleet_file or None)
+        sim = fleet.simulation
+        self.real_time_factor = sim.real_time_factor if rtf < 0 else rtf
         wanted = [r.strip() for r in robots_param.split(",") if r.strip()] or list(fleet.robots)
         self.worlds: dict[str, SiteWorld] = {}
         self.robots: dict[str, SimRobot] = {}
-        self._odom_pubs = {}
-        self._battery_pubs = {}
-        for robot_id in wanted:
+        self._lock = threading.Lock()
+        self._pubs: dict[str, dict] = {}
+        self._visitor_pubs = {}
+        noise = OdomNoise(sim.odom_noise_linear, sim.odom_noise_angular)
+        for n, robot_id in enumerate(wanted):
             cfg = fleet.robots[robot_id]
             site = fleet.sites[cfg.site]
             world = self.worlds.get(site.site_id)
             if world is None:
-                world = self.worlds[site.site_id] = SiteWorld(site.site_id, site.map)
+                count = sim.visitors.get(site.site_id, 0) if visitors < 0 else visitors
+                crowd = None
+                if count:
+                    spots = [(p.x, p.y) for p in site.places.values() if p.kind != "dock"]
+                    crowd = VisitorCrowd(site.map, spots, count, seed=sim.seed)
+                world = self.worlds[site.site_id] = SiteWorld(site.site_id, site.map, crowd=crowd)
+                self._visitor_pubs[site.site_id] = self.create_publisher(
+                    PoseArray, f"/sim/visitors/{site.site_id}", 10)
             start = site.places[cfg.start or cfg.home]
             dock = site.places[cfg.dock]
             robot = SimRobot(robot_id, site.site_id, Pose2D(start.x, start.y, start.yaw),
                              radius=cfg.radius, max_speed=cfg.max_speed,
-                             max_angular_speed=cfg.max_angular_speed, dock=(dock.x, dock.y))
+                             max_angular_speed=cfg.max_angular_speed, dock=(dock.x, dock.y),
+                             odom_noise=noise, rng=random.Random(sim.seed * 1000 + n))
             world.add_robot(robot)
             self.robots[robot_id] = robot
-            self.create_subscription(
-                Twist, f"/{robot_id}/cmd_vel",
-                lambda msg, r=robot: r.command(msg.linear.x, msg.angular.z), 10)
-            self._odom_pubs[robot_id] = self.create_publisher(
-                Odometry, f"/{robot_id}/odom", qos_profile_sensor_data)
-            self._battery_pubs[robot_id] = self.create_publisher(
-                BatteryState, f"/{robot_id}/battery_state", 10)
+            self._add_robot_io(robot)
 
-        self.create_timer(1.0 / self.physics_rate, self._step)
-        self.create_timer(1.0 / odom_rate, self._publish_odom)
-        self.create_timer(1.0, self._publish_battery)
+        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
+        self.sim_time = time.time()
+        self._stop = threading.Event()
+        self.steps = 0
+        self._thread = threading.Thread(target=self._run, name="physics", daemon=True)
+        self._thread.start()
         self.get_logger().info(
-            f"simulating {len(self.robots)} robots on {len(self.worlds)} sites: "
+            f"simulating {len(self.robots)} robots on {len(self.worlds)} sites at "
+            f"{self.real_time_factor or 'max'}x real time: "
             + ", ".join(f"{r.robot_id}@{r.site_id}" for r in self.robots.values()))
 
-    def _step(self) -> None:
-        for world in self.worlds.values():
-            world.step(1.0 / self.physics_rate)
+    def _add_robot_io(self, robot: SimRobot) -> None:
+        ns = f"/{robot.robot_id}"
 
-    def _publish_odom(self) -> None:
-        stamp = self.get_clock().now().to_msg()
+        def on_cmd(msg: Twist) -> None:
+            with self._lock:
+                robot.command(msg.linear.x, msg.angular.z)
+
+        def on_initial_pose(msg: PoseWithCovarianceStamped) -> None:
+            with self._lock:
+                robot.pose = pose_from_msg(msg.pose.pose)
+            self.get_logger().info(f"{robot.robot_id} placed at {robot.pose}")
+
+        self.create_subscription(Twist, f"{ns}/cmd_vel", on_cmd, 10)
+        self.create_subscription(PoseWithCovarianceStamped, f"{ns}/initialpose",
+                                 on_initial_pose, 10)
+        self._pubs[robot.robot_id] = {
+            "odom": self.create_publisher(Odometry, f"{ns}/odom", 10),
+            "tf": self.create_publisher(TFMessage, f"{ns}/tf", 10),
+            "scan": self.create_publisher(LaserScan, f"{ns}/scan", qos_profile_sensor_data),
+            "battery": self.create_publisher(BatteryState, f"{ns}/battery_state", 10),
+        }
+        static = self.create_publisher(TFMessage, f"{ns}/tf_static", TF_STATIC_QOS)
+        static.publish(TFMessage(transforms=[
+            _transform("base_link", "base_scan", Pose2D(0.0, 0.0, 0.0), self._stamp(time.time()))
+        ]))
+
+    # ---------------------------------------------------------------- the physics thread
+    def _run(self) -> None:
+        dt = 1.0 / self.physics_rate
+        every = {name: max(1, round(self.physics_rate / rate)) for name, rate in
+                 (("odom", self.odom_rate), ("scan", self.scan_rate), ("battery", 1.0),
+                  ("visitors", 5.0))}
+        wall_start, sim_start = time.monotonic(), self.sim_time
+        while not self._stop.is_set():
+            with self._lock:
+                for world in self.worlds.values():
+                    world.step(dt)
+                self.sim_time += dt
+                self.steps += 1
+                stamp = self._stamp(self.sim_time)
+                self.clock_pub.publish(Clock(clock=stamp))
+                if self.steps % every["odom"] == 0:
+                    self._publish_odometry(stamp)
+                if self.steps % every["scan"] == 0:
+                    self._publish_scans(stamp)
+                if self.steps % every["battery"] == 0:
+                    self._publish_battery(stamp)
+                if self.steps % every["visitors"] == 0:
+                    self._publish_visitors(stamp)
+            if self.real_time_factor > 0:
+                ahead = (self.sim_time - sim_start) / self.real_time_factor - (
+                    time.monotonic() - wall_start)
+                if ahead > 0:
+                    time.sleep(ahead)
+
+    def destroy_node(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+        super().destroy_node()
+
+    @staticmethod
+    def _stamp(seconds: float):
+        return Time(nanoseconds=int(seconds * 1e9)).to_msg()
+
+    def _publish_odometry(self, stamp) -> None:
         for robot_id, robot in self.robots.items():
-            msg = Odometry()
-            msg.header.stamp = stamp
-            msg.header.frame_id = "odom"
-            msg.child_frame_id = "base_link"
-            msg.pose.pose = pose_to_msg(robot.pose)
-            msg.twist.twist.linear.x = robot.linear
-            msg.twist.twist.angular.z = robot.angular
-            self._odom_pubs[robot_id].publish(msg)
+            pubs = self._pubs[robot_id]
+            odom = Odometry()
+            odom.header.stamp = stamp
+            odom.header.frame_id = "odom"
+            odom.child_frame_id = "base_link"
+            odom.pose.pose = pose_to_msg(robot.odom)
+            odom.twist.twist.linear.x = robot.linear
+            odom.twist.twist.angular.z = robot.angular
+            pubs["odom"].publish(odom)
+            # A perfect localiser, as Nav2's loopback simulator: map -> odom absorbs the drift.
+            map_to_odom = compose(robot.pose, invert(robot.odom))
+            pubs["tf"].publish(TFMessage(transforms=[
+                _transform("map", "odom", map_to_odom, stamp),
+                _transform("odom", "base_link", robot.odom, stamp),
+            ]))
 
-    def _publish_battery(self) -> None:
-        stamp = self.get_clock().now().to_msg()
+    def _publish_scans(self, stamp) -> None:
+        for world in self.worlds.values():
+            spec = world.lidar_spec
+            for robot_id, ranges in world.scans(list(world.robots)).items():
+                msg = LaserScan()
+                msg.header.stamp = stamp
+                msg.header.frame_id = "base_scan"
+                msg.angle_min = spec.angle_min
+                msg.angle_max = spec.angle_min + spec.angle_increment * (spec.beams - 1)
+                msg.angle_increment = spec.angle_increment
+                msg.scan_time = 1.0 / self.scan_rate
+                msg.range_min = spec.range_min
+                msg.range_max = spec.range_max
+                msg.ranges = ranges.tolist()
+                self._pubs[robot_id]["scan"].publish(msg)
+
+    def _publish_battery(self, stamp) -> None:
         for robot_id, robot in self.robots.items():
             msg = BatteryState()
             msg.header.stamp = stamp
@@ -93,7 +203,30 @@ class SimulatorNode(Node):
             msg.present = True
             msg.power_supply_status = (BatteryState.POWER_SUPPLY_STATUS_CHARGING if robot.charging
                                        else BatteryState.POWER_SUPPLY_STATUS_DISCHARGING)
-            self._battery_pubs[robot_id].publish(msg)
+            self._pubs[robot_id]["battery"].publish(msg)
+
+    def _publish_visitors(self, stamp) -> None:
+        for site_id, world in self.worlds.items():
+            if world.crowd is None:
+                continue
+            msg = PoseArray()
+            msg.header.stamp = stamp
+            msg.header.frame_id = "map"
+            msg.poses = [pose_to_msg(Pose2D(v.x, v.y, v.heading))
+                         for v in world.crowd.visitors]
+            self._visitor_pubs[site_id].publish(msg)
+
+
+def _transform(parent: str, child: str, pose: Pose2D, stamp) -> TransformStamped:
+    msg = TransformStamped()
+    msg.header.stamp = stamp
+    msg.header.frame_id = parent
+    msg.child_frame_id = child
+    p: Pose = pose_to_msg(pose)
+    msg.transform.translation.x = p.position.x
+    msg.transform.translation.y = p.position.y
+    msg.transform.rotation = p.orientation
+    return msg
 
 
 def main(args: list[str] | None = None) -> None:

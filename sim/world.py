@@ -6,12 +6,16 @@ Each site is its own world (its own map frame); robots of different sites never 
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from suwon_fleet.core.geometry import Pose2D, normalize_angle
 from suwon_fleet.core.maps import OccupancyMap
+from suwon_sim.lidar import Lidar, LidarSpec
+from suwon_sim.visitors import VisitorCrowd
 
 CMD_TIMEOUT_S = 0.5  # a robot whose driver stops talking stops too (as real bases do)
 
@@ -24,6 +28,14 @@ class BatteryModel:
     motion_drain_per_m: float = 0.02  # % per metre driven
     charge_per_s: float = 0.05  # % per second at the dock (about 33 min empty to full)
     dock_radius_m: float = 0.4
+
+
+@dataclass(frozen=True)
+class OdomNoise:
+    """Odometry error: standard deviation per metre driven and per radian turned."""
+
+    linear: float = 0.01
+    angular: float = 0.02
 
 
 @dataclass
@@ -46,6 +58,9 @@ class SimRobot:
     charging: bool = False
     bumped: bool = False
     odometer_m: float = 0.0
+    odom: Pose2D = field(default_factory=lambda: Pose2D(0.0, 0.0, 0.0))  # dead-reckoned, noisy
+    odom_noise: OdomNoise = field(default_factory=OdomNoise)
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def command(self, linear: float, angular: float) -> None:
         self.cmd_linear = linear
@@ -59,6 +74,12 @@ class SiteWorld:
     grid: OccupancyMap
     robots: dict[str, SimRobot] = field(default_factory=dict)
     battery: BatteryModel = field(default_factory=BatteryModel)
+    crowd: VisitorCrowd | None = None
+    lidar_spec: LidarSpec = field(default_factory=LidarSpec)
+
+    @cached_property
+    def lidar(self) -> Lidar:
+        return Lidar(self.grid, self.lidar_spec)
 
     def add_robot(self, robot: SimRobot) -> None:
         if robot.site_id != self.site_id:
@@ -70,6 +91,23 @@ class SiteWorld:
     def step(self, dt: float) -> None:
         for robot in self.robots.values():
             self._step_robot(robot, dt)
+        if self.crowd is not None:
+            self.crowd.step(dt, [(r.pose.x, r.pose.y, r.radius) for r in self.robots.values()])
+
+    def scans(self, robot_ids: list[str]) -> dict[str, np.ndarray]:
+        """Laser scans of the given robots, seeing the map, each other and the visitors."""
+        if not robot_ids:
+            return {}
+        people = self.crowd.circles() if self.crowd else []
+        poses, circles = [], []
+        for robot_id in robot_ids:
+            robot = self.robots[robot_id]
+            poses.append(robot.pose)
+            others = [(o.pose.x, o.pose.y, o.radius) for o in self.robots.values()
+                      if o is not robot]
+            circles.append(np.array(others + people).reshape(-1, 3))
+        ranges = self.lidar.scan_many(np.array(poses), circles)
+        return dict(zip(robot_ids, ranges, strict=True))
 
     def _step_robot(self, robot: SimRobot, dt: float) -> None:
         robot.cmd_age_s += dt
@@ -102,9 +140,23 @@ class SiteWorld:
             moved = 0.0
         else:
             robot.bumped = False
+        turned = normalize_angle(candidate.yaw - yaw)
         robot.pose = candidate
         robot.odometer_m += moved
+        if moved or turned:
+            self._update_odometry(robot, moved, turned)
         self._update_battery(robot, moved, dt)
+
+    @staticmethod
+    def _update_odometry(robot: SimRobot, moved: float, turned: float) -> None:
+        noise = robot.odom_noise
+        forward = moved * (1.0 + robot.rng.gauss(0.0, noise.linear)) * math.copysign(
+            1.0, robot.linear or 1.0)
+        rotation = turned + robot.rng.gauss(0.0, noise.angular) * abs(turned)
+        ox, oy, oyaw = robot.odom
+        mid = oyaw + rotation / 2.0
+        robot.odom = Pose2D(ox + forward * math.cos(mid), oy + forward * math.sin(mid),
+                            normalize_angle(oyaw + rotation))
 
     def _update_battery(self, robot: SimRobot, moved: float, dt: float) -> None:
         model = self.battery
@@ -120,15 +172,15 @@ class SiteWorld:
     def collides(self, robot: SimRobot, pose: Pose2D) -> bool:
         if self._hits_map(pose.x, pose.y, robot.radius):
             return True
-        for other in self.robots.values():
-            if other is robot:
-                continue
-            gap = math.hypot(other.pose.x - pose.x, other.pose.y - pose.y)
-            if gap < other.radius + robot.radius:
-                # Allow moving apart when already overlapping (never trap two robots).
-                now = math.hypot(other.pose.x - robot.pose.x, other.pose.y - robot.pose.y)
-                if gap <= now:
-                    return True
+        others = [(o.pose.x, o.pose.y, o.radius) for o in self.robots.values() if o is not robot]
+        if self.crowd is not None:
+            others += self.crowd.circles()
+        for ox, oy, radius in others:
+            gap = math.hypot(ox - pose.x, oy - pose.y)
+            # Moving apart is allowed when already overlapping (never trap anyone).
+            if gap < radius + robot.radius and gap <= math.hypot(ox - robot.pose.x,
+                                                                 oy - robot.pose.y):
+                return True
         return False
 
     def _hits_map(self, x: float, y: float, radius: float) -> bool:

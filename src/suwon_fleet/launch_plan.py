@@ -39,6 +39,9 @@ def fleet_processes(fleet: Fleet, fleet_file: str = "", web_port: int | None = N
     common = {"fleet_file": fleet_file} if fleet_file else {}
     specs = [ProcessSpec("simulator", "simulator", "suwon_sim.simulator_node",
                          parameters=dict(common))]
+    # Everything but the simulator runs on its /clock, so tests and demos can run faster or
+    # slower than real time without the nodes noticing.
+    common["use_sim_time"] = True
     for robot_id in fleet.robots:
         params = {"robot_id": robot_id, **common}
         specs.append(ProcessSpec("navigation_server", "navigation_server",

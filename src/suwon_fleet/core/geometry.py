@@ -35,3 +35,15 @@ def distance(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 def path_length(points: list[tuple[float, float]]) -> float:
     return sum(distance(points[i], points[i + 1]) for i in range(len(points) - 1))
+
+
+def compose(a: Pose2D, b: Pose2D) -> Pose2D:
+    """The pose b, given in frame a, expressed in a's parent frame (a * b)."""
+    c, s = math.cos(a.yaw), math.sin(a.yaw)
+    return Pose2D(a.x + c * b.x - s * b.y, a.y + s * b.x + c * b.y,
+                  normalize_angle(a.yaw + b.yaw))
+
+
+def invert(a: Pose2D) -> Pose2D:
+    c, s = math.cos(a.yaw), math.sin(a.yaw)
+    return Pose2D(-c * a.x - s * a.y, s * a.x - c * a.y, normalize_angle(-a.yaw))

@@ -52,6 +52,31 @@ class Place(_Strict):
         return Pose2D(self.x, self.y, self.yaw)
 
 
+class Zone(_Strict):
+    """An area with a navigation rule: robots never enter ``keep_out``; ``speed_limit`` caps
+    their speed (m/s) inside."""
+
+    kind: Literal["keep_out", "speed_limit"]
+    name_ko: str
+    name_en: str
+    polygon: list[tuple[float, float]] = Field(min_length=3)
+    max_speed: float | None = Field(None, gt=0)
+
+    def contains(self, x: float, y: float) -> bool:
+        return point_in_polygon(x, y, self.polygon)
+
+
+def point_in_polygon(x: float, y: float, polygon: list[tuple[float, float]]) -> bool:
+    """Even-odd rule."""
+    inside = False
+    n = len(polygon)
+    for i in range(n):
+        (x0, y0), (x1, y1) = polygon[i], polygon[(i + 1) % n]
+        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+    return inside
+
+
 class SiteFile(_Strict):
     site_id: str = Field(pattern=_ID_PATTERN)
     name_ko: str
@@ -59,6 +84,7 @@ class SiteFile(_Strict):
     timezone: str = "Asia/Seoul"
     map: str
     places: dict[str, Place]
+    zones: dict[str, Zone] = Field(default_factory=dict)
 
 
 class RobotConfig(_Strict):
@@ -76,11 +102,22 @@ class WebBridgeConfig(_Strict):
     port: int = Field(8080, ge=1, le=65535)
 
 
+class SimulationConfig(_Strict):
+    """Settings of the headless simulator (ignored on real robots)."""
+
+    seed: int = 1
+    real_time_factor: float = Field(1.0, ge=0)  # 0 = as fast as the machine can
+    visitors: dict[str, int] = Field(default_factory=dict)  # site_id -> walking visitors
+    odom_noise_linear: float = Field(0.01, ge=0)  # std dev per metre
+    odom_noise_angular: float = Field(0.02, ge=0)  # std dev per radian
+
+
 class FleetFile(_Strict):
     fleet_name: str
     sites: list[str]
     robots: dict[str, RobotConfig]
     web_bridge: WebBridgeConfig = WebBridgeConfig()
+    simulation: SimulationConfig = SimulationConfig()
 
 
 @dataclass(frozen=True)
@@ -90,8 +127,19 @@ class Site:
     name_en: str
     timezone: str
     places: dict[str, Place]
+    zones: dict[str, Zone]
     map_path: Path
     source: Path
+
+    @property
+    def keep_out(self) -> list[list[tuple[float, float]]]:
+        return [z.polygon for z in self.zones.values() if z.kind == "keep_out"]
+
+    def speed_limit_at(self, x: float, y: float) -> float | None:
+        """The lowest speed limit of the zones containing the point, if any."""
+        limits = [z.max_speed for z in self.zones.values()
+                  if z.kind == "speed_limit" and z.max_speed and z.contains(x, y)]
+        return min(limits) if limits else None
 
     @cached_property
     def map(self) -> OccupancyMap:
@@ -145,6 +193,7 @@ class Fleet:
     sites: dict[str, Site]
     robots: dict[str, RobotConfig]
     web_bridge: WebBridgeConfig
+    simulation: SimulationConfig
     source: Path
 
     def robots_at(self, site_id: str) -> list[str]:
@@ -185,12 +234,21 @@ def load_site(path: Path | str, maps_dir: Path | None = None, check_map: bool = 
         name_en=data.name_en,
         timezone=data.timezone,
         places=dict(data.places),
+        zones=dict(data.zones),
         map_path=(maps_dir or paths.maps_dir()) / data.map,
         source=path,
     )
     for place_id in site.places:
         if not _ID_RE.match(place_id):
             raise ConfigError(path, f"places.{place_id}", "place ids are lower_snake_case ASCII")
+    for zone_id, zone in site.zones.items():
+        if zone.kind == "speed_limit" and zone.max_speed is None:
+            raise ConfigError(path, f"zones.{zone_id}.max_speed", "a speed_limit zone needs it")
+        if zone.kind == "keep_out":
+            for place_id, place in site.places.items():
+                if zone.contains(place.x, place.y):
+                    raise ConfigError(path, f"zones.{zone_id}",
+                                      f"keep-out zone covers place {place_id!r}")
     if check_map:
         grid = site.map
         for place_id, place in site.places.items():
@@ -225,10 +283,14 @@ def load_fleet(path: Path | str | None = None, check_maps: bool = True) -> Fleet
                 hint = ", ".join(site.suggest(place))
                 raise ConfigError(path, f"{field}.{key}",
                                   f"unknown place {place!r} at {robot.site}; nearest: {hint}")
+    for site_id in data.simulation.visitors:
+        if site_id not in sites:
+            raise ConfigError(path, f"simulation.visitors.{site_id}", "unknown site")
     return Fleet(
         fleet_name=data.fleet_name,
         sites=sites,
         robots=dict(data.robots),
         web_bridge=data.web_bridge,
+        simulation=data.simulation,
         source=path,
     )

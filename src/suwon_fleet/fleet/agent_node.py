@@ -1,7 +1,7 @@
 """Robot agent: one per robot namespace. Runs fleet tasks through the Nav2 navigator client.
 
   action server  execute_task (suwon_fleet_interfaces/ExecuteTask), from the fleet manager
-  subscribes     odom, battery_state, plan, command (RobotCommand)
+  subscribes     tf/tf_static (its pose in the map), battery_state, plan, command
   publishes      robot_state (RobotState) at 10 Hz, cmd_vel (zero, to hold during e-stop)
   uses           navigate_to_pose (nav2_msgs) through suwon_fleet.navigation.navigator
 """
@@ -12,12 +12,11 @@ import threading
 import time
 
 from geometry_msgs.msg import Point, Twist
-from nav_msgs.msg import Odometry, Path
+from nav_msgs.msg import Path
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.action.server import ServerGoalHandle
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
-from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import BatteryState
 from suwon_fleet_interfaces.action import ExecuteTask
 from suwon_fleet_interfaces.msg import RobotCommand, RobotState
@@ -27,9 +26,10 @@ from suwon_fleet.core.sites import load_fleet
 from suwon_fleet.core.states import Command, RobotMode, TaskStatus, TaskType
 from suwon_fleet.fleet.agent import ActiveTask, AgentLogic, Effect
 from suwon_fleet.navigation.navigator import Navigator, TaskResult
-from suwon_fleet.ros.conversions import pose_from_msg, pose_stamped, pose_to_msg
+from suwon_fleet.ros.conversions import pose_stamped, pose_to_msg
 from suwon_fleet.ros.node_main import run_node
 from suwon_fleet.ros.params import declare
+from suwon_fleet.ros.tf_listener import PlanarTfListener
 
 STATE_PERIOD_S = 0.1
 TASK_LOOP_PERIOD_S = 0.1
@@ -58,8 +58,7 @@ class RobotAgent(Node):
 
         group = ReentrantCallbackGroup()
         self.navigator = Navigator(self)
-        self.create_subscription(Odometry, "odom", self._on_odom, qos_profile_sensor_data,
-                                 callback_group=group)
+        self.tf = PlanarTfListener(self, callback_group=group)
         self.create_subscription(BatteryState, "battery_state", self._on_battery, 10,
                                  callback_group=group)
         self.create_subscription(Path, "plan", self._on_plan, 1, callback_group=group)
@@ -78,10 +77,6 @@ class RobotAgent(Node):
         self.get_logger().info(f"agent {self.robot_id} at {self.site.site_id} ready")
 
     # ---------------------------------------------------------------- inputs
-    def _on_odom(self, msg: Odometry) -> None:
-        with self._lock:
-            self._pose = pose_from_msg(msg.pose.pose)
-
     def _on_battery(self, msg: BatteryState) -> None:
         with self._lock:
             self._battery = float(msg.percentage) * 100.0
@@ -184,7 +179,9 @@ class RobotAgent(Node):
 
     # ---------------------------------------------------------------- state
     def _publish_state(self) -> None:
+        pose = self.tf.lookup("map", "base_link")
         with self._lock:
+            self._pose = pose or self._pose
             if self.logic.mode is RobotMode.ESTOPPED:
                 self.cmd_pub.publish(Twist())  # hold still until released
             msg = RobotState()
@@ -196,7 +193,7 @@ class RobotAgent(Node):
             if self._pose is not None:
                 msg.pose = pose_to_msg(self._pose)
             else:
-                msg.errors.append("no odometry yet")
+                msg.errors.append("pose unknown: no map -> base_link transform yet")
             msg.battery_percent = float(self._battery)
             msg.charging = self._charging
             task = self.logic.task

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import heapq
 import math
+from functools import cached_property
 
 import numpy as np
+from scipy.ndimage import distance_transform_edt
 
 from suwon_fleet.core.maps import OccupancyMap
 from suwon_fleet.navigation.errors import NavError, NavigationFailure
@@ -49,15 +51,73 @@ def coarsen(blocked: np.ndarray, factor: int) -> np.ndarray:
     return padded.reshape(rows // factor, factor, cols // factor, factor).any(axis=(1, 3))
 
 
+def polygon_mask(grid: OccupancyMap, polygon: list[tuple[float, float]]) -> np.ndarray:
+    """Cells whose centres lie inside the polygon (even-odd rule), as a bool grid."""
+    mask = np.zeros(grid.occupied.shape, dtype=bool)
+    xs = grid.origin[0] + (np.arange(grid.cols) + 0.5) * grid.resolution
+    ys = grid.origin[1] + (np.arange(grid.rows) + 0.5) * grid.resolution
+    px, py = np.meshgrid(xs, ys)
+    n = len(polygon)
+    for i in range(n):
+        (x0, y0), (x1, y1) = polygon[i], polygon[(i + 1) % n]
+        if y0 == y1:
+            continue
+        crosses = (y0 > py) != (y1 > py)
+        mask ^= crosses & (px < x0 + (py - y0) * (x1 - x0) / (y1 - y0))
+    return mask
+
+
 class GridPlanner:
     def __init__(self, grid: OccupancyMap, robot_radius: float, safety_margin: float = 0.1,
-                 cell_size: float = 0.1) -> None:
+                 cell_size: float = 0.1,
+                 keep_out: list[list[tuple[float, float]]] | None = None) -> None:
         self.grid = grid
         self.factor = max(1, round(cell_size / grid.resolution))
         self.cell = grid.resolution * self.factor
-        radius_cells = math.ceil((robot_radius + safety_margin) / grid.resolution)
-        self.inflated_fine = inflate(grid.blocked, radius_cells)
-        self.blocked = coarsen(self.inflated_fine, self.factor)
+        self.clearance = robot_radius + safety_margin
+        blocked = grid.blocked.copy()
+        for polygon in keep_out or []:
+            blocked |= polygon_mask(grid, polygon)  # rules, not walls: only the planner obeys
+        radius_cells = math.ceil(self.clearance / grid.resolution)
+        self.inflated_fine = inflate(blocked, radius_cells)
+        self.static_blocked = coarsen(self.inflated_fine, self.factor)
+        self.blocked = self.static_blocked
+
+    @cached_property
+    def _wall_distance(self) -> np.ndarray:
+        return distance_transform_edt(~self.grid.blocked) * self.grid.resolution
+
+    def unmapped(self, points: np.ndarray, tolerance: float = 0.2) -> np.ndarray:
+        """The sensed points the static map does not explain: people, carts, closed doors.
+
+        Walls are the planner's business (paths keep their clearance); only these points make
+        the robot slow down, stop, or plan around them.
+        """
+        if points is None or len(points) == 0:
+            return np.empty((0, 2))
+        grid = self.grid
+        col = np.floor((points[:, 0] - grid.origin[0]) / grid.resolution).astype(np.int64)
+        row = np.floor((points[:, 1] - grid.origin[1]) / grid.resolution).astype(np.int64)
+        inside = (row >= 0) & (col >= 0) & (row < grid.rows) & (col < grid.cols)
+        far = np.zeros(len(points), dtype=bool)
+        far[inside] = self._wall_distance[row[inside], col[inside]] > tolerance
+        return points[far]
+
+    def with_obstacles(self, points: np.ndarray) -> np.ndarray:
+        """The coarse grid with discs of the clearance radius around obstacle points."""
+        blocked = self.static_blocked.copy()
+        if points is None or len(points) == 0:
+            return blocked
+        r = math.ceil(self.clearance / self.cell)
+        rows, cols = blocked.shape
+        for x, y in points:
+            row, col = self.to_cell(float(x), float(y))
+            for dr in range(-r, r + 1):
+                span = int(math.sqrt(max(0, r * r - dr * dr)))
+                rr = row + dr
+                if 0 <= rr < rows:
+                    blocked[rr, max(0, col - span):min(cols, col + span + 1)] = True
+        return blocked
 
     def to_cell(self, x: float, y: float) -> tuple[int, int]:
         return (math.floor((y - self.grid.origin[1]) / self.cell),
@@ -80,8 +140,14 @@ class GridPlanner:
             raise NavigationFailure(NavError.GOAL_OCCUPIED,
                                     f"goal ({x:.2f}, {y:.2f}) is inside an obstacle")
 
-    def plan(self, start: Point, goal: Point) -> list[Point]:
-        """Path from start to goal in map coordinates, both ends included."""
+    def plan(self, start: Point, goal: Point, obstacles: np.ndarray | None = None) -> list[Point]:
+        """Path from start to goal in map coordinates, both ends included.
+
+        ``obstacles`` (N, 2) are points seen by the robot's sensors (people, a blocked
+        corridor) to plan around on top of the map.
+        """
+        self.blocked = self.with_obstacles(obstacles) if obstacles is not None else (
+            self.static_blocked)
         self.check_goal(*goal)
         s = self.to_cell(*start)
         if not self._in_bounds(*s):

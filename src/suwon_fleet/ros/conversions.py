@@ -32,6 +32,10 @@ def seconds_to_duration(seconds: float) -> Duration:
     return Duration(sec=whole, nanosec=int((seconds - whole) * 1e9))
 
 
+def duration_to_seconds(duration: Duration) -> float:
+    return duration.sec + duration.nanosec * 1e-9
+
+
 def seconds_to_time(seconds: float) -> Time:
     whole = int(seconds)
     return Time(sec=whole, nanosec=int((seconds - whole) * 1e9))
