@@ -9,6 +9,7 @@ All of them are stepped with ``update(pose, now, obstacles)`` and return a comma
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,38 @@ class SafetyConfig:
     obstacle_memory_m: float = 4.0  # only nearby obstacles are planned around
     progress_required_m: float = 0.5  # Nav2's SimpleProgressChecker defaults
     progress_time_s: float = 10.0
+
+
+def gap_along_path(path: list[Point], obstacles: np.ndarray | None, radius: float,
+                   horizon: float, margin: float = 0.05) -> float:
+    """How far the robot can follow ``path`` before its footprint (plus a margin) would touch
+    an obstacle point; inf if nothing is in the way within ``horizon`` metres.
+
+    Checking along the path rather than straight ahead lets the robot turn round a person
+    without mistaking them for something in its way.
+    """
+    if obstacles is None or len(obstacles) == 0 or len(path) < 2:
+        return math.inf
+    samples, arcs = _sample_path(path, horizon, step=0.05)
+    reach = radius + margin
+    d2 = ((samples[:, None, :] - obstacles[None, :, :]) ** 2).sum(axis=2)
+    touching = np.nonzero((d2 < reach * reach).any(axis=1))[0]
+    return float(arcs[touching[0]]) if touching.size else math.inf
+
+
+def _sample_path(path: list[Point], horizon: float, step: float) -> tuple[np.ndarray, np.ndarray]:
+    points, arcs = [path[0]], [0.0]
+    travelled = 0.0
+    for (x0, y0), (x1, y1) in itertools.pairwise(path):
+        length = math.hypot(x1 - x0, y1 - y0)
+        n = max(1, math.ceil(length / step))
+        for k in range(1, n + 1):
+            if travelled + length * k / n > horizon:
+                return np.array(points), np.array(arcs)
+            points.append((x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n))
+            arcs.append(travelled + length * k / n)
+        travelled += length
+    return np.array(points), np.array(arcs)
 
 
 def gap_ahead(pose: Pose2D, obstacles: np.ndarray | None, radius: float,
@@ -134,7 +167,8 @@ class GoToPose:
 
         linear = command.linear
         if linear > 0:
-            gap = gap_ahead(pose, obstacles, safety.robot_radius)
+            gap = gap_along_path(self.follower.remaining_path(pose), obstacles,
+                                 safety.robot_radius, safety.slow_gap + 0.5)
             if gap <= safety.backup_gap:
                 self.recoveries += 1
                 self._backing_until = now + 1.5

@@ -75,6 +75,8 @@ class GridPlanner:
         self.factor = max(1, round(cell_size / grid.resolution))
         self.cell = grid.resolution * self.factor
         self.clearance = robot_radius + safety_margin
+        self.robot_radius = robot_radius
+        self.passing_gap = 0.15  # metres kept between the robot and a person it goes round
         blocked = grid.blocked.copy()
         for polygon in keep_out or []:
             blocked |= polygon_mask(grid, polygon)  # rules, not walls: only the planner obeys
@@ -104,11 +106,12 @@ class GridPlanner:
         return points[far]
 
     def with_obstacles(self, points: np.ndarray) -> np.ndarray:
-        """The coarse grid with discs of the clearance radius around obstacle points."""
+        """The coarse grid with a disc round every sensed point: people get a wider berth
+        than walls (``passing_gap`` between bodies)."""
         blocked = self.static_blocked.copy()
         if points is None or len(points) == 0:
             return blocked
-        r = math.ceil(self.clearance / self.cell)
+        r = math.ceil((self.robot_radius + self.passing_gap) / self.cell)
         rows, cols = blocked.shape
         for x, y in points:
             row, col = self.to_cell(float(x), float(y))
