@@ -69,24 +69,31 @@ class Lidar:
         rows, cols = self.clearance.shape
         flat = self.clearance.ravel() / res
         limit = spec.range_max / res
-        t = np.zeros(dx.size)
         hit = np.full(dx.size, np.inf)
-        idx = np.arange(dx.size)
+        # The state of the rays still travelling, kept compact so every numpy call works
+        # only on them.
+        ids = np.arange(dx.size)
+        ax, ay, adx, ady = fx, fy, dx, dy
+        at = np.zeros(dx.size)
         for _ in range(MAX_STEPS):
-            px = fx[idx] + t[idx] * dx[idx]
-            py = fy[idx] + t[idx] * dy[idx]
+            px = ax + at * adx
+            py = ay + at * ady
             col = px.astype(np.int64)
             row = py.astype(np.int64)
             inside = (px >= 0) & (py >= 0) & (row < rows) & (col < cols)
-            free = np.where(inside, flat[np.where(inside, row * cols + col, 0)], 0.0)
+            free = flat[np.where(inside, row * cols + col, 0)]
+            free[~inside] = 0.0
             struck = inside & (free <= 1.0)
-            hit[idx[struck]] = t[idx[struck]]
-            step = np.maximum(free - 1.0, 0.5)
-            t[idx] += step
-            keep = inside & ~struck & (t[idx] <= limit)
-            idx = idx[keep]
-            if idx.size == 0:
-                break
+            hit[ids[struck]] = at[struck]
+            # Jump by the free distance less a cell (never into a wall), at least one cell:
+            # from a cell with more than a cell of clearance, one cell on is still outside.
+            at = at + np.maximum(free - 1.0, 1.0)
+            keep = inside & ~struck & (at <= limit)
+            if not keep.all():
+                ids, ax, ay, adx, ady, at = (ids[keep], ax[keep], ay[keep], adx[keep],
+                                             ady[keep], at[keep])
+                if ids.size == 0:
+                    break
         # Refine: the tracer stops within a cell of a wall; creep up to it in half cells.
         near = np.nonzero(np.isfinite(hit))[0]
         for _ in range(4):

@@ -73,9 +73,32 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
             pytest.fail("fleet did not start:\n" + running.log()[-4000:])
         time.sleep(0.2)
     yield running
+    # Ctrl-C to the whole process group, as a terminal would: every node must stop cleanly.
     os.killpg(process.pid, signal.SIGINT)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
+    deadline = time.monotonic() + 15
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    leftover = _group_alive(process.pid)
+    if leftover:
         os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
     log.close()
+    assert not leftover, "nodes still running 15 s after Ctrl-C:\n" + running.log()[-3000:]
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    # Zombies (exited, not yet reaped) count as gone.
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+    return False

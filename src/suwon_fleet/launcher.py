@@ -44,9 +44,12 @@ class Supervisor:
 
     def _start(self, spec: ProcessSpec) -> None:
         cmd = [sys.executable, "-m", spec.module, *command_line_arguments(spec)]
+        # Children share the launcher's process group (a Ctrl-C or a group signal reaches
+        # them all) and are told to die with the launcher, so a killed launcher leaves no
+        # orphaned nodes behind.
         proc = subprocess.Popen(cmd, env=self.env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                start_new_session=True)
+                                preexec_fn=_die_with_parent)
         with self._lock:
             self.procs[spec.label] = proc
         threading.Thread(target=self._pump, args=(spec, proc), daemon=True).start()
@@ -71,13 +74,23 @@ class Supervisor:
             procs = list(self.procs.values())
         for proc in procs:
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGINT)
+                proc.send_signal(signal.SIGINT)
         deadline = time.monotonic() + STOP_GRACE_S
         for proc in procs:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                proc.kill()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when the launcher dies."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: Ctrl-C still reaches the whole process group
 
 
 def wait_until_ready(url: str, robots: int, timeout_s: float) -> bool:

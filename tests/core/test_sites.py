@@ -93,3 +93,22 @@ def test_invalid_yaml_named(config_copy: Path) -> None:
     (config_copy / "fleet.yaml").write_text("robots: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_fleet(config_copy / "fleet.yaml")
+
+
+def test_zones_from_the_site_file() -> None:
+    fleet = load_fleet()
+    hall = fleet.sites["city_hall"]
+    entrance = hall.places["entrance"]
+    assert hall.speed_limit_at(entrance.x, entrance.y) == 0.4
+    assert hall.speed_limit_at(hall.places["elevator_lobby"].x,
+                               hall.places["elevator_lobby"].y) is None
+    assert fleet.sites["ilwol_arboretum"].keep_out, "the lawn is a keep-out zone"
+
+
+def test_keep_out_zone_over_a_place_is_refused(config_copy: Path) -> None:
+    site_file = config_copy / "sites" / "city_hall.yaml"
+    square = [[19.0, 1.0], [21.0, 1.0], [21.0, 2.0], [19.0, 2.0]]  # round the entrance
+    edit_yaml(site_file, lambda d: d["zones"].update(
+        bad={"kind": "keep_out", "name_ko": "x", "name_en": "x", "polygon": square}))
+    with pytest.raises(ConfigError, match=r"zones\.bad: keep-out zone covers place 'entrance'"):
+        load_fleet(config_copy / "fleet.yaml")

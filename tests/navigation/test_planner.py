@@ -64,7 +64,7 @@ def test_every_place_reachable_from_home_on_both_sites() -> None:
     fleet = load_fleet()
     for robot_id, robot in fleet.robots.items():
         site = fleet.sites[robot.site]
-        planner = GridPlanner(site.map, robot.radius)
+        planner = GridPlanner(site.map, robot.radius, keep_out=site.keep_out)
         home = site.places[robot.home]
         for place_id, place in site.places.items():
             path = planner.plan((home.x, home.y), (place.x, place.y))

@@ -131,7 +131,7 @@ class RobotAgent(Node):
             self._apply(effect)
 
         total = 0.0  # longest distance remaining seen: the basis of the progress fraction
-        while True:
+        while self.context.ok():
             with self._lock:
                 if handle.is_cancel_requested and self.logic.task.status is TaskStatus.UNDERWAY:
                     self._apply(self.logic.command(Command.CANCEL))
@@ -156,6 +156,9 @@ class RobotAgent(Node):
             time.sleep(TASK_LOOP_PERIOD_S)
 
         with self._lock:
+            if self.logic.task.status is TaskStatus.UNDERWAY:  # shutting down mid-task
+                self.logic.task.status = TaskStatus.KILLED
+                self.logic.task.message = "robot agent shut down"
             finished = self.logic.finish()
             self._path = []
         self.get_logger().info(f"task {finished.task_id} {finished.status}: {finished.message}")

@@ -27,7 +27,10 @@ def run_node(make_node: Callable[[], Node], args: list[str] | None = None,
         if threads > 1:
             executor = MultiThreadedExecutor(num_threads=threads)
             executor.add_node(node)
-            executor.spin()
+            try:
+                executor.spin()
+            finally:
+                executor.shutdown(timeout_sec=2.0)
         else:
             rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
