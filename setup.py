@@ -23,7 +23,7 @@ def data_files() -> list[tuple[str, list[str]]]:
     files = [
         ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
         (share, ["package.xml"]),
-        (f"{share}/launch", glob("launch/*.py")),
+        (f"{share}/launch", glob("launch/*.py") + glob("sim/gazebo/launch/*.py")),
         (f"{share}/config", glob("config/*.yaml")),
         (f"{share}/config/sites", glob("config/sites/*.yaml")),
         (f"{share}/maps", glob("maps/*.yaml") + glob("maps/*.pgm")),
@@ -44,7 +44,11 @@ setup(
         "suwon_sim": "sim",
         "suwon_web_bridge": "web_bridge",
     },
-    package_data={"suwon_web_bridge": ["static/*"]},
+    package_data={
+        "suwon_web_bridge": ["static/*"],
+        "suwon_sim": ["gazebo/worlds/*.sdf", "gazebo/models/suwon_robot/*",
+                      "gazebo/bridge/*.yaml", "gazebo/README.md"],
+    },
     data_files=data_files(),
     install_requires=["setuptools"],
     zip_safe=False,

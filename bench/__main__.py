@@ -1,6 +1,7 @@
-"""Run every benchmark: ``python -m bench`` (or ``make bench``)."""
+"""Run every benchmark: ``python -m bench`` (or ``make bench``). Each prints its table."""
 
-from bench import planner_bench
+from bench import planner_bench, sim_bench
 
 if __name__ == "__main__":
     planner_bench.main()
+    sim_bench.main()

@@ -1,9 +1,13 @@
-"""Global planning time on the site maps, against networkx A* on the same grid and queries.
+"""Global planning time, against scikit-image and networkx on the same grids and queries.
 
-Both planners search the same inflated, coarsened occupancy grid (8-connected, same octile
-heuristic), so the comparison is of implementations, not of problems. Path length is reported
-relative to networkx's optimal grid path (< 1.0 means the any-angle smoothing made it shorter).
-Issue #3 sets the targets: median <= 20 ms on the site maps.
+Maps: both site maps, and a seeded 100 m x 100 m building at 5 cm (suwon_sim.mapgen).
+Every planner searches the same inflated planning grid (0.1 m cells). Queries: seeded random
+pairs of free cells in the largest connected region. Figures: median and p95 time, and our
+path length relative to the optimal 8-connected grid path (scikit-image's route, < 1.0 where
+our any-angle smoothing beats the grid). networkx is slow on large graphs, so it runs only on
+the site maps and the first NETWORKX_QUERIES pairs; its speed-up column compares like for
+like on those pairs. Targets (issue #3): median <= 20 ms on the site maps and <= 100 ms on the
+100 m map; Nav2 publishes 113-243 ms for a ~75 m path (Smac, NavFn).
 """
 
 from __future__ import annotations
@@ -11,26 +15,30 @@ from __future__ import annotations
 import math
 import random
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
+from scipy.ndimage import label
+from skimage.graph import route_through_array
 
 from suwon_fleet.core.geometry import path_length
+from suwon_fleet.core.maps import OccupancyMap, load_map
 from suwon_fleet.core.sites import load_fleet
 from suwon_fleet.navigation.planner import GridPlanner
+from suwon_sim.mapgen import random_building, write_map
 
 QUERIES = 50
-REFERENCE_QUERIES = 10  # networkx is slow on large grids; fewer queries, same pairs
+NETWORKX_QUERIES = 10
 SEED = 7
 
 
-def grid_graph(planner: GridPlanner) -> nx.Graph:
-    blocked = planner.blocked
+def grid_graph(blocked: np.ndarray) -> nx.Graph:
     graph = nx.Graph()
     rows, cols = blocked.shape
-    free = np.argwhere(~blocked)
-    for r, c in free:
+    for r, c in np.argwhere(~blocked):
         for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
             nr, nc = r + dr, c + dc
             if not (0 <= nr < rows and 0 <= nc < cols) or blocked[nr, nc]:
@@ -42,12 +50,12 @@ def grid_graph(planner: GridPlanner) -> nx.Graph:
     return graph
 
 
-def random_pairs(planner: GridPlanner, graph: nx.Graph, count: int) -> list:
+def query_pairs(planner: GridPlanner, count: int) -> list[tuple[tuple[int, int], ...]]:
+    regions, _ = label(~planner.static_blocked, structure=np.ones((3, 3)))
+    biggest = np.bincount(regions.ravel())[1:].argmax() + 1
+    cells = np.argwhere(regions == biggest)
     rng = random.Random(SEED)
-    # Only pairs in the largest connected region, so every query has an answer.
-    region = max(nx.connected_components(graph), key=len)
-    cells = sorted(region)
-    return [(planner.to_world(*rng.choice(cells)), planner.to_world(*rng.choice(cells)))
+    return [(tuple(cells[rng.randrange(len(cells))]), tuple(cells[rng.randrange(len(cells))]))
             for _ in range(count)]
 
 
@@ -56,48 +64,67 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def run_map(name: str, grid: OccupancyMap, with_networkx: bool) -> dict:
+    planner = GridPlanner(grid, 0.25)
+    pairs = query_pairs(planner, QUERIES)
+    costs = np.where(planner.static_blocked, np.inf, 1.0)
+    ours, skimage, ratios = [], [], []
+    for a, b in pairs:
+        start, goal = planner.to_world(*a), planner.to_world(*b)
+        t0 = time.perf_counter()
+        path = planner.plan(start, goal)
+        ours.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        _, optimal_cells = route_through_array(costs, a, b, fully_connected=True,
+                                               geometric=True)
+        skimage.append((time.perf_counter() - t0) * 1000)
+        if optimal_cells > 5:
+            ratios.append(path_length(path) / (optimal_cells * planner.cell))
+    row = {"map": name, "grid": f"{planner.blocked.shape[1]}x{planner.blocked.shape[0]}",
+           "ours": ours, "skimage": skimage, "ratio": statistics.mean(ratios)}
+    if with_networkx:
+        graph = grid_graph(planner.static_blocked)
+        nxt = []
+        for a, b in pairs[:NETWORKX_QUERIES]:
+            t0 = time.perf_counter()
+            nx.astar_path(graph, a, b, heuristic=lambda u, v: math.dist(u, v), weight="weight")
+            nxt.append((time.perf_counter() - t0) * 1000)
+        row["networkx"] = nxt
+    return row
+
+
 def main() -> None:
     fleet = load_fleet()
-    rows = []
-    for site in fleet.sites.values():
-        planner = GridPlanner(site.map, 0.25)
-        graph = grid_graph(planner)
-        pairs = random_pairs(planner, graph, QUERIES)
-        ours, lengths = [], []
-        for start, goal in pairs:
-            t0 = time.perf_counter()
-            path = planner.plan(start, goal)
-            ours.append((time.perf_counter() - t0) * 1000)
-            lengths.append(path_length(path))
-        ref, ratios = [], []
-        for (start, goal), length in zip(pairs[:REFERENCE_QUERIES], lengths, strict=False):
-            s, g = planner.to_cell(*start), planner.to_cell(*goal)
-            t0 = time.perf_counter()
-            cells = nx.astar_path(graph, s, g, weight="weight",
-                                  heuristic=lambda a, b: math.dist(a, b))
-            ref.append((time.perf_counter() - t0) * 1000)
-            optimal = path_length([planner.to_world(*c) for c in cells])
-            if optimal > 0.5:
-                ratios.append(length / optimal)
-        same_pairs = statistics.median(ours[:REFERENCE_QUERIES])
-        rows.append((site.site_id, planner.blocked.shape, statistics.median(ours),
-                     percentile(ours, 0.95), statistics.median(ref), percentile(ref, 0.95),
-                     statistics.median(ref) / same_pairs,
-                     statistics.mean(ratios) if ratios else float("nan")))
+    rows = [run_map(site.site_id, site.map, True) for site in fleet.sites.values()]
+    with tempfile.TemporaryDirectory() as tmp:
+        pixels = random_building(100.0, 100.0, 0.05, seed=1, furniture=150)
+        big = load_map(write_map(pixels, 0.05, Path(tmp), "building_100m"))
+    rows.append(run_map("building 100 m", big, False))
 
-    print(f"\nGlobal planning time ({QUERIES} seeded random queries per site; "
-          f"reference networkx A* on the first {REFERENCE_QUERIES}, same grid)\n")
-    header = (f"{'site':<16} {'grid':>10} {'ours median':>12} {'ours p95':>9} "
-              f"{'networkx median':>16} {'networkx p95':>13} {'speed-up':>9} "
-              f"{'length/optimal':>15}")
+    print(f"\nGlobal planning time: {QUERIES} seeded random queries per map, 0.1 m planning "
+          "grid, robot radius 0.25 m\n")
+    header = (f"{'map':<16}{'grid':>10}{'ours med':>10}{'ours p95':>10}{'skimage med':>13}"
+              f"{'skimage p95':>13}{'x skimage':>10}{'networkx med':>14}{'x networkx':>11}"
+              f"{'length/opt':>11}")
     print(header)
     print("-" * len(header))
-    for site_id, shape, med, p95, rmed, rp95, speedup, ratio in rows:
-        print(f"{site_id:<16} {f'{shape[1]}x{shape[0]}':>10} {med:>10.1f}ms {p95:>7.1f}ms "
-              f"{rmed:>14.1f}ms {rp95:>11.1f}ms {speedup:>8.2f}x {ratio:>15.3f}")
-    print("\nspeed-up: networkx median / ours median on the same queries (> 1: ours is faster)")
-    print("\nTarget (issue #3): median <= 20 ms on the site maps. "
-          "Nav2's published figures for a ~75 m path: 113-243 ms.\n")
+    for row in rows:
+        med = statistics.median(row["ours"])
+        sk = statistics.median(row["skimage"])
+        p95, sk95 = percentile(row["ours"], 0.95), percentile(row["skimage"], 0.95)
+        line = (f"{row['map']:<16}{row['grid']:>10}{med:>8.1f}ms{p95:>8.1f}ms"
+                f"{sk:>11.1f}ms{sk95:>11.1f}ms{sk / med:>9.1f}x")
+        if "networkx" in row:
+            nxm = statistics.median(row["networkx"])
+            same = statistics.median(row["ours"][:NETWORKX_QUERIES])
+            line += f"{nxm:>12.1f}ms{nxm / same:>10.1f}x"
+        else:
+            line += f"{'-':>14}{'-':>11}"
+        print(line + f"{row['ratio']:>11.3f}")
+    print("\nx skimage / x networkx: their median / ours on the same queries (> 1: ours faster)."
+          "\nlength/opt: our smoothed path / the optimal 8-connected grid path.\n"
+          "Targets: median <= 20 ms (site maps), <= 100 ms (100 m map). "
+          "Nav2 (Smac, NavFn): 113-243 ms for ~75 m.\n")
 
 
 if __name__ == "__main__":

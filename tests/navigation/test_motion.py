@@ -11,7 +11,6 @@ import random
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from suwon_fleet.core.geometry import Pose2D, path_length
 from suwon_fleet.core.maps import load_map
@@ -20,6 +19,7 @@ from suwon_fleet.navigation.controller import ControllerConfig
 from suwon_fleet.navigation.errors import NavError
 from suwon_fleet.navigation.motion import GoToPose, SafetyConfig, Status
 from suwon_fleet.navigation.planner import GridPlanner
+from suwon_sim.mapgen import random_building, write_map
 from suwon_sim.visitors import VisitorCrowd
 from suwon_sim.world import SimRobot, SiteWorld
 from tests.helpers import drive, room_map
@@ -133,24 +133,10 @@ def test_twenty_seeded_random_goals_all_reached_among_visitors(site_id: str) -> 
 
 def test_a_map_never_seen_before(tmp_path) -> None:
     """A map made here (rooms, doors, furniture at random) works with no extra set-up."""
-    rng = np.random.default_rng(42)
-    res, w, h = 0.05, 30.0, 20.0
-    pixels = np.full((int(h / res), int(w / res)), 254, dtype=np.uint8)
-    pixels[:4, :] = pixels[-4:, :] = pixels[:, :4] = pixels[:, -4:] = 0
-    for x in (10.0, 20.0):  # two inner walls, each with a door
-        col = int(x / res)
-        door = int(rng.uniform(4.0, 16.0) / res)
-        pixels[:, col - 2:col + 2] = 0
-        pixels[door - 24:door + 24, col - 2:col + 2] = 254
-    for _ in range(12):  # furniture
-        cx, cy = rng.uniform(2, w - 2), rng.uniform(2, h - 2)
-        pixels[int(cy / res) - 8:int(cy / res) + 8, int(cx / res) - 8:int(cx / res) + 8] = 0
-    Image.fromarray(pixels, mode="L").save(tmp_path / "new_site.pgm")
-    (tmp_path / "new_site.yaml").write_text(
-        "image: new_site.pgm\nresolution: 0.05\norigin: [0.0, 0.0, 0.0]\nnegate: 0\n"
-        "occupied_thresh: 0.65\nfree_thresh: 0.196\n")
-    grid = load_map(tmp_path / "new_site.yaml")
+    pixels = random_building(30.0, 20.0, 0.05, seed=42, furniture=12)
+    grid = load_map(write_map(pixels, 0.05, tmp_path, "new_site"))
     planner = GridPlanner(grid, 0.25)
+    rng = np.random.default_rng(42)
     free = np.argwhere(~planner.static_blocked)
     picks = [planner.to_world(*free[i]) for i in rng.choice(len(free), size=6, replace=False)]
     world = SiteWorld("new_site", grid)
