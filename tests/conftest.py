@@ -41,6 +41,8 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 READY_TIMEOUT_S = 60.0
+# The nodes run on the simulator's clock, so the test fleet can live faster than real time.
+TEST_REAL_TIME_FACTOR = 2.0
 
 
 @dataclass
@@ -63,7 +65,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
     log_path = tmp_path_factory.mktemp("fleet") / "launcher.log"
     log = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "suwon_fleet.launcher", "--port", str(port), "--no-respawn"],
+        [sys.executable, "-m", "suwon_fleet.launcher", "--port", str(port), "--no-respawn",
+         "--real-time-factor", str(TEST_REAL_TIME_FACTOR)],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=dict(os.environ))
     running = RunningFleet(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + READY_TIMEOUT_S

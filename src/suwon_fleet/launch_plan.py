@@ -35,10 +35,14 @@ class ProcessSpec:
 
 
 def fleet_processes(fleet: Fleet, fleet_file: str = "", web_port: int | None = None,
-                    web_host: str | None = None) -> list[ProcessSpec]:
-    common = {"fleet_file": fleet_file} if fleet_file else {}
+                    web_host: str | None = None, real_time_factor: float | None = None
+                    ) -> list[ProcessSpec]:
+    common: dict[str, str | int | float | bool] = {"fleet_file": fleet_file} if fleet_file else {}
+    sim_params = dict(common)
+    if real_time_factor is not None:
+        sim_params["real_time_factor"] = float(real_time_factor)
     specs = [ProcessSpec("simulator", "simulator", "suwon_sim.simulator_node",
-                         parameters=dict(common))]
+                         parameters=sim_params)]
     # Everything but the simulator runs on its /clock, so tests and demos can run faster or
     # slower than real time without the nodes noticing.
     common["use_sim_time"] = True

@@ -117,6 +117,8 @@ def main(args: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=None, help="dashboard port (default 8080)")
     parser.add_argument("--host", default=None, help="dashboard host (default 127.0.0.1)")
     parser.add_argument("--no-respawn", action="store_true", help="do not restart dead nodes")
+    parser.add_argument("--real-time-factor", type=float, default=None,
+                        help="simulation speed (default: fleet.yaml's; 0 = flat out)")
     options = parser.parse_args(args)
 
     try:
@@ -125,7 +127,8 @@ def main(args: list[str] | None = None) -> None:
         sys.exit(f"fleet_sim: {exc}")
     host = options.host or fleet.web_bridge.host
     port = options.port or fleet.web_bridge.port
-    specs = fleet_processes(fleet, options.fleet_file, web_port=port, web_host=host)
+    specs = fleet_processes(fleet, options.fleet_file, web_port=port, web_host=host,
+                            real_time_factor=options.real_time_factor)
 
     env = dict(os.environ)
     # A simulation on one machine keeps its DDS traffic on this host unless told otherwise.

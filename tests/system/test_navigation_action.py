@@ -82,3 +82,35 @@ def test_cancel_in_the_middle_of_a_goal(navigator) -> None:
     nav.cancelTask()
     assert nav.waitUntilTaskComplete(timeout_sec=5)
     assert nav.getResult() is TaskResult.CANCELED
+
+
+def test_get_path_waypoints_spin_backup_and_dock(navigator) -> None:
+    """The rest of BasicNavigator's API against the built-in server."""
+    nav, node = navigator
+    cafe, restroom = SITE.places["cafe"], SITE.places["restroom"]
+    path = nav.getPath(goal(node, 0, 0), goal(node, cafe.x, cafe.y))
+    assert path is not None and len(path.poses) >= 2
+    last = path.poses[-1].pose.position
+    assert math.hypot(last.x - cafe.x, last.y - cafe.y) < 1e-6
+
+    assert nav.followWaypoints([goal(node, cafe.x, cafe.y), goal(node, restroom.x, restroom.y)])
+    assert nav.waitUntilTaskComplete(timeout_sec=90)
+    assert nav.getResult() is TaskResult.SUCCEEDED, nav.getResultMessage()
+    assert list(nav.getResultMessage().missed_waypoints) == []
+
+    assert nav.spin(spin_dist=1.57)
+    assert nav.waitUntilTaskComplete(timeout_sec=20)
+    assert nav.getResult() is TaskResult.SUCCEEDED
+
+    assert nav.backup(backup_dist=0.3, backup_speed=0.1)
+    assert nav.waitUntilTaskComplete(timeout_sec=20)
+    assert nav.getResult() is TaskResult.SUCCEEDED
+
+    assert nav.dockRobotByID("no_such_dock")
+    assert nav.waitUntilTaskComplete(timeout_sec=10)
+    assert nav.getResult() is TaskResult.FAILED
+    assert nav.getResultMessage().error_code == 901  # Nav2 DOCK_NOT_IN_DB
+
+    assert nav.goThroughPoses([goal(node, cafe.x, cafe.y, cafe.yaw)])
+    assert nav.waitUntilTaskComplete(timeout_sec=60)
+    assert nav.getResult() is TaskResult.SUCCEEDED

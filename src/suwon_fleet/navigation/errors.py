@@ -32,6 +32,10 @@ class NavError(IntEnum):
     SPIN_COLLISION_AHEAD = 703
     BACKUP_TIMEOUT = 711
     BACKUP_COLLISION_AHEAD = 714
+    # DockRobot / UndockRobot (docking server)
+    DOCK_NOT_IN_DB = 901
+    FAILED_TO_STAGE = 903
+    FAILED_TO_CONTROL = 905
 
 
 class NavigationFailure(Exception):

@@ -189,12 +189,26 @@ class GoToPose:
             self._blocked_since = now
             self.recoveries += 1
             near = _nearby(pose, obstacles, self.safety.obstacle_memory_m)
-            try:
-                self._plan(pose, near)
-                self._last_replan_failed = False
-            except NavigationFailure:
-                self._last_replan_failed = True  # keep waiting: people may still move
+            # Keep right, as people in Korea do: two robots meeting head-on then pass each
+            # other instead of both stepping to the same side. If the right is shut, any side.
+            for attempt in (_keep_right(pose, near), near):
+                try:
+                    self._plan(pose, attempt)
+                    self._last_replan_failed = False
+                    break
+                except NavigationFailure:
+                    self._last_replan_failed = True  # keep waiting: people may still move
         return Step(0.0, 0.0)
+
+
+def _keep_right(pose: Pose2D, obstacles: np.ndarray | None, offset: float = 0.6
+                ) -> np.ndarray | None:
+    """The obstacles plus a copy of each shifted to its left (seen from the robot), which
+    closes the gap on the left of whatever is in the way."""
+    if obstacles is None or len(obstacles) == 0:
+        return obstacles
+    left = np.array([-math.sin(pose.yaw), math.cos(pose.yaw)]) * offset
+    return np.vstack((obstacles, obstacles + left))
 
 
 def _nearby(pose: Pose2D, obstacles: np.ndarray | None, radius: float) -> np.ndarray | None:

@@ -16,8 +16,18 @@ import time
 from enum import IntEnum
 
 from action_msgs.msg import GoalStatus
-from geometry_msgs.msg import PoseStamped, PoseWithCovarianceStamped
-from nav2_msgs.action import FollowWaypoints, NavigateToPose
+from builtin_interfaces.msg import Duration
+from geometry_msgs.msg import Point, PoseStamped, PoseWithCovarianceStamped
+from nav2_msgs.action import (
+    BackUp,
+    ComputePathToPose,
+    DockRobot,
+    FollowWaypoints,
+    NavigateThroughPoses,
+    NavigateToPose,
+    Spin,
+    UndockRobot,
+)
 from rclpy.action import ActionClient
 from rclpy.node import Node
 
@@ -43,8 +53,17 @@ class Navigator:
         self._node = node
         prefix = f"{namespace.rstrip('/')}/" if namespace else ""
         self._clients = {
-            "navigate_to_pose": ActionClient(node, NavigateToPose, f"{prefix}navigate_to_pose"),
-            "follow_waypoints": ActionClient(node, FollowWaypoints, f"{prefix}follow_waypoints"),
+            name: ActionClient(node, action_type, f"{prefix}{name}")
+            for name, action_type in (
+                ("navigate_to_pose", NavigateToPose),
+                ("navigate_through_poses", NavigateThroughPoses),
+                ("follow_waypoints", FollowWaypoints),
+                ("compute_path_to_pose", ComputePathToPose),
+                ("spin", Spin),
+                ("backup", BackUp),
+                ("dock_robot", DockRobot),
+                ("undock_robot", UndockRobot),
+            )
         }
         self._initial_pose_pub = node.create_publisher(
             PoseWithCovarianceStamped, f"{prefix}initialpose", 10)
@@ -73,8 +92,62 @@ class Navigator:
         goal = NavigateToPose.Goal(pose=pose, behavior_tree=behavior_tree)
         return self._send("navigate_to_pose", goal)
 
+    def goThroughPoses(self, poses: list[PoseStamped], behavior_tree: str = "") -> bool:  # noqa: N802
+        goal = NavigateThroughPoses.Goal(poses=poses, behavior_tree=behavior_tree)
+        return self._send("navigate_through_poses", goal)
+
     def followWaypoints(self, poses: list[PoseStamped]) -> bool:  # noqa: N802
         return self._send("follow_waypoints", FollowWaypoints.Goal(poses=poses))
+
+    def spin(self, spin_dist: float = 1.57, time_allowance: int = 10) -> bool:
+        goal = Spin.Goal(target_yaw=float(spin_dist), time_allowance=Duration(sec=time_allowance))
+        return self._send("spin", goal)
+
+    def backup(self, backup_dist: float = 0.15, backup_speed: float = 0.025,
+               time_allowance: int = 10) -> bool:
+        goal = BackUp.Goal(target=Point(x=float(backup_dist)), speed=float(backup_speed),
+                           time_allowance=Duration(sec=time_allowance))
+        return self._send("backup", goal)
+
+    def dockRobotByPose(self, dock_pose: PoseStamped, dock_type: str = "",  # noqa: N802
+                        nav_to_dock: bool = True) -> bool:
+        goal = DockRobot.Goal(use_dock_id=False, dock_pose=dock_pose, dock_type=dock_type,
+                              navigate_to_staging_pose=nav_to_dock)
+        return self._send("dock_robot", goal)
+
+    def dockRobotByID(self, dock_id: str, nav_to_dock: bool = True) -> bool:  # noqa: N802
+        goal = DockRobot.Goal(use_dock_id=True, dock_id=dock_id,
+                              navigate_to_staging_pose=nav_to_dock)
+        return self._send("dock_robot", goal)
+
+    def undockRobot(self, dock_type: str = "") -> bool:  # noqa: N802
+        return self._send("undock_robot", UndockRobot.Goal(dock_type=dock_type))
+
+    def getPath(self, start: PoseStamped, goal: PoseStamped, planner_id: str = "",  # noqa: N802
+                use_start: bool = False, timeout_sec: float = 5.0):
+        """The planned nav_msgs/Path, or None. Blocks this caller (not the executor) until
+        the answer arrives, so call it from a thread other than the one spinning the node."""
+        client = self._clients["compute_path_to_pose"]
+        if not client.server_is_ready():
+            return None
+        request = ComputePathToPose.Goal(goal=goal, start=start, planner_id=planner_id,
+                                         use_start=use_start)
+        done = threading.Event()
+        answer: list = []
+
+        def on_goal(future) -> None:
+            handle = future.result()
+            if handle is None or not handle.accepted:
+                done.set()
+                return
+            handle.get_result_async().add_done_callback(
+                lambda f: (answer.append(f.result()), done.set()))
+
+        client.send_goal_async(request).add_done_callback(on_goal)
+        if not done.wait(timeout_sec) or not answer:
+            return None
+        response = answer[0]
+        return response.result.path if response.status == GoalStatus.STATUS_SUCCEEDED else None
 
     def cancelTask(self) -> None:  # noqa: N802
         with self._lock:

@@ -2,7 +2,8 @@
 
 Action servers with Nav2 Jazzy's names, types, feedback and error codes:
   navigate_to_pose, navigate_through_poses, follow_waypoints, compute_path_to_pose,
-  spin, backup
+  spin, backup, and dock_robot / undock_robot as simple stand-ins for Nav2's docking server
+  (drive to the dock place from the site file; back off it)
 Reads the robot's pose from TF (map -> base_link, from ``tf``/``tf_static``), obstacles from
 ``scan``; publishes ``cmd_vel`` and the global ``plan``. One motion runs at a time: a new goal
 of any kind preempts the current one, as Nav2's servers do. The control loop is a timer on
@@ -22,10 +23,12 @@ from geometry_msgs.msg import Twist
 from nav2_msgs.action import (
     BackUp,
     ComputePathToPose,
+    DockRobot,
     FollowWaypoints,
     NavigateThroughPoses,
     NavigateToPose,
     Spin,
+    UndockRobot,
 )
 from nav2_msgs.msg import MissedWaypoint
 from nav_msgs.msg import Path
@@ -120,7 +123,9 @@ class NavigationServer(Node):
                 (NavigateThroughPoses, "navigate_through_poses", self._navigate_through_poses),
                 (FollowWaypoints, "follow_waypoints", self._follow_waypoints),
                 (Spin, "spin", self._spin),
-                (BackUp, "backup", self._backup)):
+                (BackUp, "backup", self._backup),
+                (DockRobot, "dock_robot", self._dock),
+                (UndockRobot, "undock_robot", self._undock)):
             ActionServer(self, action_type, name, execute_callback=execute,
                          goal_callback=lambda _goal: GoalResponse.ACCEPT,
                          handle_accepted_callback=self._preempt_then_execute,
@@ -232,6 +237,33 @@ class NavigationServer(Node):
             duration_to_seconds(request.time_allowance), self.safety.robot_radius)])
         return BackUp.Result(total_elapsed_time=seconds_to_duration(self._now() - job.started),
                              error_code=int(job.error), error_msg=job.message)
+
+    def _dock(self, handle: ServerGoalHandle) -> DockRobot.Result:
+        request = handle.request
+
+        def motions():
+            if not request.use_dock_id:
+                return [self._go_to(request.dock_pose)]
+            place = self.site.places.get(request.dock_id)
+            if place is None or place.kind != "dock":
+                docks = [p for p, v in self.site.places.items() if v.kind == "dock"]
+                raise NavigationFailure(NavError.DOCK_NOT_IN_DB,
+                                        f"no dock {request.dock_id!r}; docks: {docks}")
+            return [GoToPose(place.pose, self.planner, self.control, self.safety,
+                             self.site.speed_limit_at)]
+
+        job = self._run("dock_robot", handle, motions)
+        ok = job.outcome == "succeed"
+        code = NavError.NONE if ok else (
+            job.error if job.error is NavError.DOCK_NOT_IN_DB else NavError.FAILED_TO_STAGE)
+        return DockRobot.Result(success=ok, error_code=int(code), error_msg=job.message)
+
+    def _undock(self, handle: ServerGoalHandle) -> UndockRobot.Result:
+        job = self._run("undock_robot", handle, lambda: [BackUpMotion(
+            0.5, 0.1, 15.0, self.safety.robot_radius)])
+        ok = job.outcome == "succeed"
+        code = NavError.NONE if ok else NavError.FAILED_TO_CONTROL
+        return UndockRobot.Result(success=ok, error_code=int(code), error_msg=job.message)
 
     def _compute_path(self, handle: ServerGoalHandle) -> ComputePathToPose.Result:
         request = handle.request
@@ -347,8 +379,12 @@ class NavigationServer(Node):
             fb = FollowWaypoints.Feedback(current_waypoint=job.index)
         elif job.kind == "spin":
             fb = Spin.Feedback(angular_distance_traveled=float(abs(motion.turned)))
-        else:
+        elif job.kind == "backup":
             fb = BackUp.Feedback(distance_traveled=float(motion.travelled))
+        elif job.kind == "dock_robot":
+            fb = DockRobot.Feedback(state=DockRobot.Feedback.NAV_TO_STAGING_POSE)
+        else:
+            return
         job.handle.publish_feedback(fb)
 
 
