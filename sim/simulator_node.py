@@ -6,7 +6,8 @@ ros_gz_bridge or a real base), per robot namespace:
   publishes   odom (nav_msgs/Odometry, odom -> base_link, with configurable noise),
               tf (map -> odom -> base_link), tf_static (base_link -> base_scan),
               scan (sensor_msgs/LaserScan, 360 beams, 10 Hz), battery_state (1 Hz)
-and globally /clock (sim time) and /sim/visitors/<site_id> (geometry_msgs/PoseArray).
+and globally /clock (sim time) and /sim/visitors/<site_id> (geometry_msgs/PoseArray); for
+tests and demos /sim/<robot>/set_battery (std_msgs/Float32, percent) sets a battery level.
 
 Physics runs on its own thread at ``physics_rate`` in sim time, paced to
 ``real_time_factor`` x wall time (0 = as fast as possible). Sim time starts at the wall time
@@ -29,6 +30,7 @@ from rclpy.qos import qos_profile_sensor_data
 from rclpy.time import Time
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import BatteryState, LaserScan
+from std_msgs.msg import Float32
 from tf2_msgs.msg import TFMessage
 
 from suwon_fleet.core.geometry import Pose2D, compose, invert
@@ -110,7 +112,12 @@ class SimulatorNode(Node):
                 robot.pose = pose_from_msg(msg.pose.pose)
             self.get_logger().info(f"{robot.robot_id} placed at {robot.pose}")
 
+        def on_set_battery(msg: Float32) -> None:  # a test and demo hook, like Gazebo's
+            with self._lock:
+                robot.battery_percent = max(0.0, min(100.0, float(msg.data)))
+
         self.create_subscription(Twist, f"{ns}/cmd_vel", on_cmd, 10)
+        self.create_subscription(Float32, f"/sim{ns}/set_battery", on_set_battery, 10)
         self.create_subscription(PoseWithCovarianceStamped, f"{ns}/initialpose",
                                  on_initial_pose, 10)
         self._pubs[robot.robot_id] = {

@@ -47,6 +47,7 @@ class SimRobot:
     max_speed: float = 0.8
     max_angular_speed: float = 1.5
     max_accel: float = 1.0  # m/s^2
+    max_decel: float = 2.5  # m/s^2: bases brake harder than they accelerate
     max_angular_accel: float = 3.0  # rad/s^2
     battery_percent: float = 100.0
     dock: tuple[float, float] | None = None
@@ -116,7 +117,9 @@ class SiteWorld:
             want_v, want_w = 0.0, 0.0
         want_v = _clamp(want_v, -robot.max_speed, robot.max_speed)
         want_w = _clamp(want_w, -robot.max_angular_speed, robot.max_angular_speed)
-        robot.linear = _approach(robot.linear, want_v, robot.max_accel * dt)
+        slowing = abs(want_v) < abs(robot.linear) or want_v * robot.linear < 0
+        robot.linear = _approach(robot.linear, want_v,
+                                 (robot.max_decel if slowing else robot.max_accel) * dt)
         robot.angular = _approach(robot.angular, want_w, robot.max_angular_accel * dt)
 
         x, y, yaw = robot.pose

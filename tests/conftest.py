@@ -66,7 +66,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
     log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "suwon_fleet.launcher", "--port", str(port), "--no-respawn",
-         "--real-time-factor", str(TEST_REAL_TIME_FACTOR)],
+         "--real-time-factor", str(TEST_REAL_TIME_FACTOR),
+         "--database", str(log_path.parent / "fleet.db")],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=dict(os.environ))
     running = RunningFleet(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + READY_TIMEOUT_S

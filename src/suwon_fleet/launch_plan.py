@@ -35,8 +35,8 @@ class ProcessSpec:
 
 
 def fleet_processes(fleet: Fleet, fleet_file: str = "", web_port: int | None = None,
-                    web_host: str | None = None, real_time_factor: float | None = None
-                    ) -> list[ProcessSpec]:
+                    web_host: str | None = None, real_time_factor: float | None = None,
+                    database: str | None = None) -> list[ProcessSpec]:
     common: dict[str, str | int | float | bool] = {"fleet_file": fleet_file} if fleet_file else {}
     sim_params = dict(common)
     if real_time_factor is not None:
@@ -52,8 +52,11 @@ def fleet_processes(fleet: Fleet, fleet_file: str = "", web_port: int | None = N
                                  "suwon_fleet.navigation.server_node", f"/{robot_id}", params))
         specs.append(ProcessSpec("robot_agent", "robot_agent", "suwon_fleet.fleet.agent_node",
                                  f"/{robot_id}", params))
+    manager_params = dict(common)
+    if database:
+        manager_params["database"] = database
     specs.append(ProcessSpec("fleet_manager", "fleet_manager", "suwon_fleet.fleet.manager_node",
-                             parameters=dict(common)))
+                             parameters=manager_params))
     bridge_args: dict[str, str | int] = {}
     if web_port is not None:
         bridge_args["port"] = web_port

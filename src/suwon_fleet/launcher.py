@@ -25,14 +25,16 @@ from suwon_fleet.core.sites import load_fleet
 from suwon_fleet.launch_plan import ProcessSpec, command_line_arguments, fleet_processes
 
 READY_TIMEOUT_S = 60.0
-RESPAWN_DELAY_S = 2.0
+RESPAWN_DELAY_S = 2.0  # as launch_ros's respawn_delay in launch/fleet_sim.launch.py
 STOP_GRACE_S = 5.0
 
 
 class Supervisor:
-    def __init__(self, specs: list[ProcessSpec], respawn: bool, env: dict[str, str]) -> None:
+    def __init__(self, specs: list[ProcessSpec], respawn: bool, env: dict[str, str],
+                 respawn_delay: float = RESPAWN_DELAY_S) -> None:
         self.specs = specs
         self.respawn = respawn
+        self.respawn_delay = respawn_delay
         self.env = env
         self.procs: dict[str, subprocess.Popen] = {}
         self.stopping = threading.Event()
@@ -63,7 +65,7 @@ class Supervisor:
             return
         print(f"[launcher] {spec.label} exited with code {code}", flush=True)
         if self.respawn:
-            time.sleep(RESPAWN_DELAY_S)
+            time.sleep(self.respawn_delay)
             if not self.stopping.is_set():
                 print(f"[launcher] respawning {spec.label}", flush=True)
                 self._start(spec)
@@ -117,6 +119,10 @@ def main(args: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=None, help="dashboard port (default 8080)")
     parser.add_argument("--host", default=None, help="dashboard host (default 127.0.0.1)")
     parser.add_argument("--no-respawn", action="store_true", help="do not restart dead nodes")
+    parser.add_argument("--respawn-delay", type=float, default=RESPAWN_DELAY_S,
+                        help="seconds before a dead node is restarted")
+    parser.add_argument("--database", default=None,
+                        help="the fleet manager's SQLite file (default: policies.database)")
     parser.add_argument("--real-time-factor", type=float, default=None,
                         help="simulation speed (default: fleet.yaml's; 0 = flat out)")
     options = parser.parse_args(args)
@@ -128,7 +134,8 @@ def main(args: list[str] | None = None) -> None:
     host = options.host or fleet.web_bridge.host
     port = options.port or fleet.web_bridge.port
     specs = fleet_processes(fleet, options.fleet_file, web_port=port, web_host=host,
-                            real_time_factor=options.real_time_factor)
+                            real_time_factor=options.real_time_factor,
+                            database=options.database)
 
     env = dict(os.environ)
     # A simulation on one machine keeps its DDS traffic on this host unless told otherwise.
@@ -136,7 +143,8 @@ def main(args: list[str] | None = None) -> None:
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.setdefault("RCUTILS_COLORIZED_OUTPUT", "0")
 
-    supervisor = Supervisor(specs, respawn=not options.no_respawn, env=env)
+    supervisor = Supervisor(specs, respawn=not options.no_respawn, env=env,
+                            respawn_delay=options.respawn_delay)
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     print(f"[launcher] starting {len(specs)} processes: "

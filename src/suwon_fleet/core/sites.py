@@ -102,6 +102,22 @@ class WebBridgeConfig(_Strict):
     port: int = Field(8080, ge=1, le=65535)
 
 
+class BatteryPolicy(_Strict):
+    """Charging rules, in percent."""
+
+    dock_below: float = Field(25.0, ge=0, le=100)  # finish the task, then go and charge
+    critical: float = Field(12.0, ge=0, le=100)  # hand the task back and charge now
+    resume_above: float = Field(80.0, ge=0, le=100)  # a charging robot takes work again
+    min_dispatch: float = Field(30.0, ge=0, le=100)  # no new task below this
+
+
+class FleetPolicies(_Strict):
+    offline_after_s: float = Field(3.0, gt=0)  # silence that marks a robot offline
+    idle_return_s: float = Field(120.0, gt=0)  # idle this long away from home: go home
+    database: str = "var/fleet.db"  # relative to the data folder; ':memory:' for none
+    battery: BatteryPolicy = BatteryPolicy()
+
+
 class SimulationConfig(_Strict):
     """Settings of the headless simulator (ignored on real robots)."""
 
@@ -118,6 +134,7 @@ class FleetFile(_Strict):
     robots: dict[str, RobotConfig]
     web_bridge: WebBridgeConfig = WebBridgeConfig()
     simulation: SimulationConfig = SimulationConfig()
+    policies: FleetPolicies = FleetPolicies()
 
 
 @dataclass(frozen=True)
@@ -194,6 +211,7 @@ class Fleet:
     robots: dict[str, RobotConfig]
     web_bridge: WebBridgeConfig
     simulation: SimulationConfig
+    policies: FleetPolicies
     source: Path
 
     def robots_at(self, site_id: str) -> list[str]:
@@ -292,5 +310,6 @@ def load_fleet(path: Path | str | None = None, check_maps: bool = True) -> Fleet
         robots=dict(data.robots),
         web_bridge=data.web_bridge,
         simulation=data.simulation,
+        policies=data.policies,
         source=path,
     )

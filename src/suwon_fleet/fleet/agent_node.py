@@ -2,7 +2,9 @@
 
   action server  execute_task (suwon_fleet_interfaces/ExecuteTask), from the fleet manager
   subscribes     tf/tf_static (its pose in the map), battery_state, plan, command
-  publishes      robot_state (RobotState) at 10 Hz, cmd_vel (zero, to hold during e-stop)
+  publishes      robot_state (RobotState) at 10 Hz, task_report (TaskState, on every change
+                 of its task, kept for late joiners: a restarted fleet manager learns outcomes),
+                 cmd_vel (zero, to hold during e-stop)
   uses           navigate_to_pose (nav2_msgs) through suwon_fleet.navigation.navigator
 """
 
@@ -19,13 +21,14 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from sensor_msgs.msg import BatteryState
 from suwon_fleet_interfaces.action import ExecuteTask
-from suwon_fleet_interfaces.msg import RobotCommand, RobotState
+from suwon_fleet_interfaces.msg import RobotCommand, RobotState, TaskState
 
 from suwon_fleet.core.geometry import Pose2D
 from suwon_fleet.core.sites import load_fleet
 from suwon_fleet.core.states import Command, RobotMode, TaskStatus, TaskType
 from suwon_fleet.fleet.agent import ActiveTask, AgentLogic, Effect
 from suwon_fleet.navigation.navigator import Navigator, TaskResult
+from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import pose_stamped, pose_to_msg
 from suwon_fleet.ros.node_main import run_node
 from suwon_fleet.ros.params import declare
@@ -65,6 +68,8 @@ class RobotAgent(Node):
         self.create_subscription(RobotCommand, "command", self._on_command, 10,
                                  callback_group=group)
         self.state_pub = self.create_publisher(RobotState, "robot_state", 10)
+        self.report_pub = self.create_publisher(TaskState, "task_report",
+                                                topics.TASK_UPDATES_QOS)
         self.cmd_pub = self.create_publisher(Twist, "cmd_vel", 10)
         self.create_timer(STATE_PERIOD_S, self._publish_state, callback_group=group)
         self.server = ActionServer(
@@ -93,6 +98,10 @@ class RobotAgent(Node):
             self.get_logger().warning(f"ignoring unknown command {msg.command!r}")
             return
         with self._lock:
+            task = self.logic.task
+            if command is Command.CANCEL and msg.task_id and (task is None
+                                                              or task.task_id != msg.task_id):
+                return  # a cancel meant for a task this robot is no longer running
             effect = self.logic.command(command)
         self.get_logger().info(f"command {command} from {msg.issuer or '?'}: now {self.logic.mode}")
         self._apply(effect)
@@ -124,6 +133,7 @@ class RobotAgent(Node):
             except RuntimeError as exc:
                 handle.abort()
                 return ExecuteTask.Result(status=TaskStatus.FAILED.value, message=str(exc))
+        self._report(request, TaskStatus.UNDERWAY, "")
         if task_type not in NAVIGATING_TYPES:
             with self._lock:
                 self.logic.navigation_finished(False, f"{task_type} is not supported yet")
@@ -162,6 +172,7 @@ class RobotAgent(Node):
             finished = self.logic.finish()
             self._path = []
         self.get_logger().info(f"task {finished.task_id} {finished.status}: {finished.message}")
+        self._report(request, finished.status, finished.message)
         if finished.status is TaskStatus.CANCELED and handle.is_cancel_requested:
             handle.canceled()
         elif finished.status is TaskStatus.COMPLETED:
@@ -169,6 +180,13 @@ class RobotAgent(Node):
         else:
             handle.abort()
         return ExecuteTask.Result(status=finished.status.value, message=finished.message)
+
+    def _report(self, request, status: TaskStatus, message: str) -> None:
+        self.report_pub.publish(TaskState(task_id=request.task_id, request=request,
+                                          status=status.value, robot_id=self.robot_id,
+                                          message=message,
+                                          progress=1.0 if status is TaskStatus.COMPLETED
+                                          else 0.0))
 
     def _apply(self, effect: Effect) -> None:
         if effect is Effect.STOP:
@@ -192,7 +210,10 @@ class RobotAgent(Node):
             msg.header.frame_id = "map"
             msg.robot_id = self.robot_id
             msg.site_id = self.site.site_id
-            msg.mode = self.logic.mode.value
+            mode = self.logic.mode
+            if mode is RobotMode.IDLE and self._charging:
+                mode = RobotMode.CHARGING
+            msg.mode = mode.value
             if self._pose is not None:
                 msg.pose = pose_to_msg(self._pose)
             else:

@@ -35,7 +35,8 @@ class TaskRecord:
     type: TaskType
     site_id: str
     place: str = ""
-    robot_id: str = ""  # requested robot, then the assigned one
+    robot_id: str = ""  # the robot it is assigned to, if any
+    requested_robot: str = ""  # the robot the requester asked for; empty = any of the site
     tour_id: str = ""
     priority: int = 0
     requester: str = ""
@@ -46,6 +47,7 @@ class TaskRecord:
     submitted_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     order: int = 0
+    attempt: int = 0  # how many times it has been handed to a robot
 
     def set_status(self, status: TaskStatus, message: str = "") -> None:
         self.status = status
@@ -64,9 +66,16 @@ class RobotView:
     y: float
     battery_percent: float
     online: bool
+    charging: bool = False
 
 
-_order = itertools.count()
+_order = itertools.count(1)
+
+
+def continue_order_after(last: int) -> None:
+    """After a restart: new tasks queue behind the stored ones."""
+    global _order
+    _order = itertools.count(last + 1)
 
 
 def new_task(fleet: Fleet, type_: str, site_id: str, place: str = "", robot_id: str = "",
@@ -99,7 +108,7 @@ def new_task(fleet: Fleet, type_: str, site_id: str, place: str = "", robot_id: 
         place = resolved
     return TaskRecord(
         task_id=f"t-{uuid.uuid4().hex[:10]}", type=task_type, site_id=site_id, place=place,
-        robot_id=robot_id, tour_id=tour_id, priority=priority, requester=requester,
+        requested_robot=robot_id, tour_id=tour_id, priority=priority, requester=requester,
         parameters_json=parameters_json, order=next(_order),
     )
 
@@ -110,17 +119,24 @@ def queue_order(tasks: list[TaskRecord]) -> list[TaskRecord]:
     return sorted(queued, key=lambda t: (-t.priority, t.order))
 
 
-def choose_robot(task: TaskRecord, robots: list[RobotView], fleet: Fleet) -> str | None:
-    """Best available robot for the task, or None if it must wait."""
+def choose_robot(task: TaskRecord, robots: list[RobotView], fleet: Fleet,
+                 min_battery: float = MIN_DISPATCH_BATTERY) -> str | None:
+    """Best available robot for the task, or None if it must wait.
+
+    Available: online, of the task's site, idle (or charging with enough battery), and with
+    at least ``min_battery`` % unless the task is to dock. Best: nearest to the task's place.
+    """
     site = fleet.sites[task.site_id]
     target = site.places.get(task.place) if task.place else None
     best: tuple[float, str] | None = None
     for robot in robots:
-        if robot.site_id != task.site_id or not robot.online or robot.mode is not RobotMode.IDLE:
+        if robot.site_id != task.site_id or not robot.online:
             continue
-        if task.robot_id and robot.robot_id != task.robot_id:
+        if robot.mode not in (RobotMode.IDLE, RobotMode.CHARGING):
             continue
-        if robot.battery_percent < MIN_DISPATCH_BATTERY and task.type is not TaskType.DOCK:
+        if task.requested_robot and robot.robot_id != task.requested_robot:
+            continue
+        if robot.battery_percent < min_battery and task.type is not TaskType.DOCK:
             continue
         cost = math.hypot(target.x - robot.x, target.y - robot.y) if target else 0.0
         if best is None or (cost, robot.robot_id) < best:

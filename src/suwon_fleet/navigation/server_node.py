@@ -4,6 +4,8 @@ Action servers with Nav2 Jazzy's names, types, feedback and error codes:
   navigate_to_pose, navigate_through_poses, follow_waypoints, compute_path_to_pose,
   spin, backup, and dock_robot / undock_robot as simple stand-ins for Nav2's docking server
   (drive to the dock place from the site file; back off it)
+Obeys ``command`` (RobotCommand) e-stop at once: the current goal ends, zero velocity goes
+out in the same callback, and goals are refused until an operator releases it.
 Reads the robot's pose from TF (map -> base_link, from ``tf``/``tf_static``), obstacles from
 ``scan``; publishes ``cmd_vel`` and the global ``plan``. One motion runs at a time: a new goal
 of any kind preempts the current one, as Nav2's servers do. The control loop is a timer on
@@ -38,6 +40,7 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallb
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import LaserScan
+from suwon_fleet_interfaces.msg import RobotCommand
 
 from suwon_fleet.core.geometry import Pose2D
 from suwon_fleet.core.sites import load_fleet
@@ -115,6 +118,9 @@ class NavigationServer(Node):
         self.tf = PlanarTfListener(self, callback_group=actions)
         self.create_subscription(LaserScan, "scan", self._on_scan, qos_profile_sensor_data,
                                  callback_group=loop)
+        self._estopped = False
+        self.create_subscription(RobotCommand, "command", self._on_command, 10,
+                                 callback_group=actions)
         self.cmd_pub = self.create_publisher(Twist, "cmd_vel", 10)
         self.plan_pub = self.create_publisher(Path, "plan", 1)
         self.create_timer(1.0 / rate, self._tick, callback_group=loop)
@@ -127,7 +133,7 @@ class NavigationServer(Node):
                 (DockRobot, "dock_robot", self._dock),
                 (UndockRobot, "undock_robot", self._undock)):
             ActionServer(self, action_type, name, execute_callback=execute,
-                         goal_callback=lambda _goal: GoalResponse.ACCEPT,
+                         goal_callback=self._on_goal,
                          handle_accepted_callback=self._preempt_then_execute,
                          cancel_callback=lambda _handle: CancelResponse.ACCEPT,
                          callback_group=actions)
@@ -153,6 +159,22 @@ class NavigationServer(Node):
                                   sensor.y + s * local_x + c * local_y))
         with self._lock:
             self._obstacles = points
+
+    def _on_command(self, msg: RobotCommand) -> None:
+        if msg.command == "estop":
+            self._estopped = True
+            self._publish_cmd(0.0, 0.0)  # stop now, not at the next control cycle
+            with self._lock:
+                job = self._job
+            if job is not None:
+                self._finish(job, "abort", NavError.NONE, "emergency stop")
+            self.get_logger().warning(f"E-STOP from {msg.issuer or '?'}: {msg.reason}")
+        elif msg.command == "release" and self._estopped:
+            self._estopped = False
+            self.get_logger().info(f"e-stop released by {msg.issuer or '?'}")
+
+    def _on_goal(self, _goal) -> GoalResponse:
+        return GoalResponse.REJECT if self._estopped else GoalResponse.ACCEPT
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -292,6 +314,9 @@ class NavigationServer(Node):
         with self._lock:
             job = self._job
             obstacles = self._obstacles
+        if self._estopped:
+            self._publish_cmd(0.0, 0.0)
+            return
         if job is None:
             return
         if job.handle.is_cancel_requested:

@@ -8,6 +8,7 @@ FLEET_STATE = "/fleet/state"
 TASK_UPDATES = "/fleet/task_updates"
 SUBMIT_TASK = "/fleet/submit_task"
 SEND_COMMAND = "/fleet/send_command"
+ALERTS = "/fleet/alerts"
 
 # Every task change, kept for late joiners (a restarted web bridge sees recent outcomes).
 TASK_UPDATES_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
