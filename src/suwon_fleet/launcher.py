@@ -39,6 +39,7 @@ class Supervisor:
         self.procs: dict[str, subprocess.Popen] = {}
         self.stopping = threading.Event()
         self._lock = threading.Lock()
+        self._due: list[tuple[float, ProcessSpec]] = []  # respawns waiting for their time
 
     def start_all(self) -> None:
         for spec in self.specs:
@@ -65,7 +66,17 @@ class Supervisor:
             return
         print(f"[launcher] {spec.label} exited with code {code}", flush=True)
         if self.respawn:
-            time.sleep(self.respawn_delay)
+            with self._lock:
+                self._due.append((time.monotonic() + self.respawn_delay, spec))
+
+    def respawn_due(self) -> None:
+        """Restart dead nodes whose delay is over. Called from the main thread only: Linux
+        ties a child's die-with-parent signal to the thread that started it."""
+        now = time.monotonic()
+        with self._lock:
+            due = [spec for when, spec in self._due if when <= now]
+            self._due = [(when, spec) for when, spec in self._due if when > now]
+        for spec in due:
             if not self.stopping.is_set():
                 print(f"[launcher] respawning {spec.label}", flush=True)
                 self._start(spec)
@@ -95,9 +106,12 @@ def _die_with_parent() -> None:
         pass  # not Linux: Ctrl-C still reaches the whole process group
 
 
-def wait_until_ready(url: str, robots: int, timeout_s: float) -> bool:
+def wait_until_ready(url: str, robots: int, timeout_s: float,
+                     supervisor: Supervisor | None = None) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
+        if supervisor is not None:
+            supervisor.respawn_due()
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
                 health = json.load(response)
@@ -152,14 +166,15 @@ def main(args: list[str] | None = None) -> None:
     supervisor.start_all()
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
     try:
-        if wait_until_ready(url, len(fleet.robots), READY_TIMEOUT_S):
+        if wait_until_ready(url, len(fleet.robots), READY_TIMEOUT_S, supervisor):
             print(f"\n  대시보드 · Dashboard: {url}/dashboard/   "
                   f"(ready in {time.monotonic() - started:.1f} s; Ctrl-C to stop)\n", flush=True)
         else:
             print(f"[launcher] not ready after {READY_TIMEOUT_S:.0f} s; dashboard should be at "
                   f"{url}/dashboard/ - see the log above", flush=True)
         while True:
-            time.sleep(1.0)
+            supervisor.respawn_due()
+            time.sleep(0.2)
     except KeyboardInterrupt:
         print("\n[launcher] stopping", flush=True)
     finally:

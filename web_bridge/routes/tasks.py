@@ -30,7 +30,7 @@ async def submit_task(body: TaskCreate, fleet: FleetDep, request: Request) -> Ta
                       str(exc), exc.code.replace("_", "-"), suggestions=exc.suggestions) from exc
     gateway = get_gateway(request)  # after validation: a bad request is 4xx even without ROS
     task_request = TaskRequest(type=record.type.value, site_id=record.site_id, place=record.place,
-                          robot_id=record.robot_id, tour_id=record.tour_id,
+                          robot_id=record.requested_robot, tour_id=record.tour_id,
                           priority=record.priority, requester="api",
                           parameters_json=json.dumps({}))
     try:

@@ -238,6 +238,8 @@ class Coordinator:
         for task in list(self.tasks.values()):
             if task.robot_id == robot.robot_id and task.status in (TaskStatus.STANDBY,
                                                                    TaskStatus.UNDERWAY):
+                # If only its agent died, its navigation may still be driving: stop it.
+                actions.append(CancelOnRobot(robot.robot_id, task.task_id, "robot offline"))
                 actions += self._requeue(task, f"{robot.robot_id} went offline; re-dispatching")
         return actions
 

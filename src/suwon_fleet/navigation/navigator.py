@@ -182,9 +182,10 @@ class Navigator:
         return True
 
     # ---------------------------------------------------------------- internals
-    def _send(self, action: str, goal) -> bool:
+    def _send(self, action: str, goal, wait_s: float = 3.0) -> bool:
         client = self._clients[action]
-        if not client.server_is_ready():
+        # Discovery can lag a freshly started node by a moment: wait briefly (no spinning).
+        if not client.server_is_ready() and not client.wait_for_server(timeout_sec=wait_s):
             self._node.get_logger().warning(f"{client._action_name} server is not available")
             return False
         with self._lock:

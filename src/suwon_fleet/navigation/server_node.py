@@ -169,6 +169,12 @@ class NavigationServer(Node):
             if job is not None:
                 self._finish(job, "abort", NavError.NONE, "emergency stop")
             self.get_logger().warning(f"E-STOP from {msg.issuer or '?'}: {msg.reason}")
+        elif msg.command == "cancel":
+            # The fleet took the task away (e.g. its agent died): stop driving towards it.
+            with self._lock:
+                job = self._job
+            if job is not None:
+                self._finish(job, "abort", NavError.NONE, f"canceled: {msg.reason}")
         elif msg.command == "release" and self._estopped:
             self._estopped = False
             self.get_logger().info(f"e-stop released by {msg.issuer or '?'}")
