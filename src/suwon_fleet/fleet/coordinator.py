@@ -84,7 +84,8 @@ class Coordinator:
     now: Callable[[], float] = time.monotonic
     tasks: dict[str, TaskRecord] = field(default_factory=dict)
     robots: dict[str, RobotStatus] = field(default_factory=dict)
-    assigned_at: dict[str, float] = field(default_factory=dict)  # task_id -> monotonic
+    # Tasks handed to a robot (standby or underway) -> when: small, so hot paths use it.
+    assigned_at: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for robot_id, cfg in self.fleet.robots.items():
@@ -202,25 +203,36 @@ class Coordinator:
 
     # ---------------------------------------------------------------- decisions
     def dispatch(self) -> list[Action]:
-        busy = {t.robot_id for t in self.tasks.values()
-                if t.robot_id and t.status in (TaskStatus.STANDBY, TaskStatus.UNDERWAY)}
+        busy = {self.tasks[t].robot_id for t in self.assigned_at}
         views = [RobotView(r.robot_id, r.site_id, r.mode, r.x, r.y, r.battery_percent,
                            r.online, r.charging)
                  for r in self.robots.values()
-                 if r.robot_id not in busy and not r.current_task_id and self._rested(r)]
+                 if r.online and r.robot_id not in busy and not r.current_task_id
+                 and self._rested(r)]
         actions: list[Action] = []
+        if not views:
+            return actions  # nobody free: leave the queue alone (the common case under load)
+        free = {v.robot_id for v in views}
         for task in queue_order(list(self.tasks.values())):
+            if task.requested_robot and task.requested_robot not in free:
+                continue
             robot_id = choose_robot(task, views, self.fleet, self.policies.battery.min_dispatch)
             if robot_id is None:
                 continue
             views = [v for v in views if v.robot_id != robot_id]
+            free.discard(robot_id)
             task.robot_id = robot_id
             task.attempt += 1
             task.set_status(TaskStatus.STANDBY, f"assigned to {robot_id}")
             self.assigned_at[task.task_id] = self.now()
             actions += self._changed(task)
             actions.append(Assign(task, robot_id))
+            if not views:
+                break
         return actions
+
+    def _assigned_to(self, robot_id: str) -> list[TaskRecord]:
+        return [self.tasks[t] for t in self.assigned_at if self.tasks[t].robot_id == robot_id]
 
     def _rested(self, robot: RobotStatus) -> bool:
         """A charging robot takes work only once charged enough."""
@@ -235,9 +247,8 @@ class Coordinator:
             "critical", robot, "robot_offline",
             f"{robot.robot_id} 로봇과 연결이 끊겼습니다 ({silent}초 무응답)",
             f"{robot.robot_id} went offline (silent for {silent} s)")]
-        for task in list(self.tasks.values()):
-            if task.robot_id == robot.robot_id and task.status in (TaskStatus.STANDBY,
-                                                                   TaskStatus.UNDERWAY):
+        for task in self._assigned_to(robot.robot_id):
+            if task.status in (TaskStatus.STANDBY, TaskStatus.UNDERWAY):
                 # If only its agent died, its navigation may still be driving: stop it.
                 actions.append(CancelOnRobot(robot.robot_id, task.task_id, "robot offline"))
                 actions += self._requeue(task, f"{robot.robot_id} went offline; re-dispatching")
@@ -253,13 +264,15 @@ class Coordinator:
                 # Back from a network cut, still at it, and nobody else took it: carry on.
                 task.robot_id = robot.robot_id
                 task.set_status(TaskStatus.UNDERWAY, f"{robot.robot_id} is back and resumed it")
+                self.assigned_at[task.task_id] = now
                 actions += self._changed(task)
             elif task is None or task.robot_id != robot.robot_id or task.status.is_terminal:
                 # It runs a task that has moved on (re-dispatched while it was away, or
                 # canceled): stop it, so nothing is done twice.
                 actions.append(CancelOnRobot(robot.robot_id, running,
                                              "this task was given to another robot"))
-        for task in self.tasks.values():
+        for task_id in list(self.assigned_at):  # only assigned tasks: cheap at any queue
+            task = self.tasks[task_id]
             if (task.robot_id == robot.robot_id and task.task_id != running
                     and task.status in (TaskStatus.STANDBY, TaskStatus.UNDERWAY)
                     and now - self.assigned_at.get(task.task_id, now) > ASSIGNMENT_GRACE_S):
@@ -271,8 +284,7 @@ class Coordinator:
         battery = self.policies.battery
         cfg = self.fleet.robots[robot.robot_id]
         site = self.fleet.sites[cfg.site]
-        mine = [t for t in self.tasks.values() if not t.status.is_terminal
-                and t.robot_id == robot.robot_id]
+        mine = self._assigned_to(robot.robot_id)
         docking = any(t.type is TaskType.DOCK for t in mine)
         actions: list[Action] = []
         if robot.battery_percent < battery.critical and not robot.charging and not docking:

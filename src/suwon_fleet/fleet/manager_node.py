@@ -13,6 +13,7 @@ Tasks, alerts and the audit log are in SQLite (store.py), so a restart loses not
 
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 
@@ -50,6 +51,8 @@ from suwon_fleet.ros.conversions import pose_from_msg, seconds_to_time
 from suwon_fleet.ros.node_main import run_node
 from suwon_fleet.ros.params import declare
 
+FLEET_STATE_TASKS = 100
+
 
 class FleetManager(Node):
     def __init__(self) -> None:
@@ -64,6 +67,7 @@ class FleetManager(Node):
         self.coordinator = Coordinator(self.fleet, self.store)
         self._lock = threading.RLock()
         self._states: dict[str, RobotState] = {}
+        self._task_msgs: dict[str, TaskState] = {}  # built once per change, reused at 10 Hz
 
         group = ReentrantCallbackGroup()
         self._task_clients: dict[str, ActionClient] = {}
@@ -215,7 +219,12 @@ class FleetManager(Node):
         return msg
 
     def _publish_task(self, task: TaskRecord) -> None:
-        self.task_pub.publish(self._task_msg(task))
+        msg = self._task_msg(task)
+        if task.status.is_terminal:
+            self._task_msgs.pop(task.task_id, None)
+        else:
+            self._task_msgs[task.task_id] = msg
+        self.task_pub.publish(msg)
 
     def _publish_fleet_state(self) -> None:
         msg = FleetState(fleet_name=self.fleet.fleet_name)
@@ -229,8 +238,9 @@ class FleetManager(Node):
             elif not status.online:
                 state.mode = RobotMode.OFFLINE.value
             msg.robots.append(state)
-        active = [t for t in self.coordinator.tasks.values() if not t.status.is_terminal]
-        msg.active_tasks = [self._task_msg(t) for t in sorted(active, key=lambda t: t.order)]
+        # Oldest first, capped: a 500-task queue at 10 Hz would cost more than everything
+        # else the manager does; the full list is on /fleet/task_updates and in the API.
+        msg.active_tasks = list(itertools.islice(self._task_msgs.values(), FLEET_STATE_TASKS))
         self.state_pub.publish(msg)
 
     def destroy_node(self) -> None:
@@ -239,7 +249,7 @@ class FleetManager(Node):
 
 
 def main(args: list[str] | None = None) -> None:
-    run_node(FleetManager, args, threads=4)
+    run_node(FleetManager, args)  # short callbacks only: one thread is cheapest
 
 
 if __name__ == "__main__":
