@@ -33,6 +33,7 @@ from suwon_fleet.fleet.tasks import (
 )
 
 ASSIGNMENT_GRACE_S = 3.0  # a robot just given a task may not show it in its state yet
+FORGET_FINISHED_S = 600.0  # finished tasks leave memory after this (they stay in the store)
 
 
 @dataclass
@@ -194,12 +195,19 @@ class Coordinator:
     def tick(self) -> list[Action]:
         now = self.now()
         actions: list[Action] = []
+        self._forget_finished()
         for robot in self.robots.values():
             if robot.online and now - (robot.last_seen or now) > self.policies.offline_after_s:
                 actions += self._went_offline(robot)
             if robot.online:
                 actions += self._battery_and_idle(robot, now)
         return actions + self.dispatch()
+
+    def _forget_finished(self) -> None:
+        cutoff = time.time() - FORGET_FINISHED_S
+        for task_id in [t.task_id for t in self.tasks.values()
+                        if t.status.is_terminal and t.updated_at < cutoff]:
+            del self.tasks[task_id]
 
     # ---------------------------------------------------------------- decisions
     def dispatch(self) -> list[Action]:
