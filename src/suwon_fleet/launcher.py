@@ -124,7 +124,7 @@ def wait_until_ready(url: str, robots: int, timeout_s: float,
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops the fleet as cleanly as Ctrl-C does
+    raise KeyboardInterrupt  # SIGINT and SIGTERM stop the fleet the same clean way
 
 
 def main(args: list[str] | None = None) -> None:
@@ -159,6 +159,9 @@ def main(args: list[str] | None = None) -> None:
 
     supervisor = Supervisor(specs, respawn=not options.no_respawn, env=env,
                             respawn_delay=options.respawn_delay)
+    # Installed explicitly: a shell starting us in the background sets SIGINT to "ignore",
+    # and Python then never raises KeyboardInterrupt, so Ctrl-C to the group would orphan us.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     print(f"[launcher] starting {len(specs)} processes: "
