@@ -13,7 +13,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from suwon_fleet.core.errors import ConfigError
 from suwon_fleet.core.sites import Fleet, UnknownPlaceError
 from suwon_fleet.core.states import RobotMode, TaskStatus, TaskType
 
@@ -143,6 +142,3 @@ def choose_robot(task: TaskRecord, robots: list[RobotView], fleet: Fleet,
             best = (cost, robot.robot_id)
     return best[1] if best else None
 
-
-__all__ = ["ConfigError", "RobotView", "TaskRecord", "TaskRejected", "choose_robot",
-           "new_task", "queue_order"]
