@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from suwon_fleet.core.sites import load_fleet
@@ -192,3 +194,15 @@ def test_restart_resumes_open_tasks_from_the_database(two_lobby_fleet, tmp_path)
     assert again.tasks[queued.task_id].status is TaskStatus.QUEUED
     newer, _ = again.submit("go_to_place", "city_hall", "entrance")
     assert newer.order > queued.order, "new tasks queue behind the resumed ones"
+
+
+def test_dispatch_weighs_the_path_not_the_straight_line(coordinator) -> None:
+    # lobby_1 is closer as the crow flies, but a wall lies between it and the counter.
+    report(coordinator, "lobby_1", place="restroom_male")
+    report(coordinator, "lobby_2", place="saebit_hall")
+    counter, hall_door = HALL.places["saebit_counter_1"], HALL.places["saebit_hall"]
+    restroom = HALL.places["restroom_male"]
+    assert (math.hypot(restroom.x - counter.x, restroom.y - counter.y)
+            < math.hypot(hall_door.x - counter.x, hall_door.y - counter.y))
+    task, actions = coordinator.submit("go_to_place", "city_hall", "saebit_counter_1")
+    assert assigns(actions) == [(task.task_id, "lobby_2")]

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from suwon_fleet.core.geometry import path_length
 from suwon_fleet.core.sites import Fleet
 from suwon_fleet.core.states import RobotMode, TaskStatus, TaskType
 from suwon_fleet.fleet.store import Alert, FleetStore
@@ -31,6 +32,8 @@ from suwon_fleet.fleet.tasks import (
     new_task,
     queue_order,
 )
+from suwon_fleet.navigation.errors import NavigationFailure
+from suwon_fleet.navigation.planner import GridPlanner
 
 ASSIGNMENT_GRACE_S = 3.0  # a robot just given a task may not show it in its state yet
 FORGET_FINISHED_S = 600.0  # finished tasks leave memory after this (they stay in the store)
@@ -87,6 +90,7 @@ class Coordinator:
     robots: dict[str, RobotStatus] = field(default_factory=dict)
     # Tasks handed to a robot (standby or underway) -> when: small, so hot paths use it.
     assigned_at: dict[str, float] = field(default_factory=dict)
+    _planners: dict[str, GridPlanner] = field(default_factory=dict)  # per site, for costs
 
     def __post_init__(self) -> None:
         for robot_id, cfg in self.fleet.robots.items():
@@ -224,7 +228,8 @@ class Coordinator:
         for task in queue_order(list(self.tasks.values())):
             if task.requested_robot and task.requested_robot not in free:
                 continue
-            robot_id = choose_robot(task, views, self.fleet, self.policies.battery.min_dispatch)
+            robot_id = choose_robot(task, views, self.fleet, self.policies.battery.min_dispatch,
+                                    self.path_cost)
             if robot_id is None:
                 continue
             views = [v for v in views if v.robot_id != robot_id]
@@ -238,6 +243,19 @@ class Coordinator:
             if not views:
                 break
         return actions
+
+    def path_cost(self, site_id: str, start: tuple[float, float],
+                  goal: tuple[float, float]) -> float:
+        """Metres along the planned path (inf if there is none)."""
+        planner = self._planners.get(site_id)
+        if planner is None:
+            site = self.fleet.sites[site_id]
+            planner = self._planners[site_id] = GridPlanner(site.map, 0.25,
+                                                            keep_out=site.keep_out)
+        try:
+            return path_length(planner.plan(start, goal))
+        except NavigationFailure:
+            return math.inf
 
     def _assigned_to(self, robot_id: str) -> list[TaskRecord]:
         return [self.tasks[t] for t in self.assigned_at if self.tasks[t].robot_id == robot_id]

@@ -11,6 +11,7 @@ import itertools
 import math
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from suwon_fleet.core.sites import Fleet, UnknownPlaceError
@@ -118,16 +119,23 @@ def queue_order(tasks: list[TaskRecord]) -> list[TaskRecord]:
     return sorted(queued, key=lambda t: (-t.priority, t.order))
 
 
+PathCost = Callable[[str, tuple[float, float], tuple[float, float]], float]
+PATH_COST_CANDIDATES = 3  # the nearest few by straight line are costed by real path
+
+
 def choose_robot(task: TaskRecord, robots: list[RobotView], fleet: Fleet,
-                 min_battery: float = MIN_DISPATCH_BATTERY) -> str | None:
+                 min_battery: float = MIN_DISPATCH_BATTERY,
+                 path_cost: PathCost | None = None) -> str | None:
     """Best available robot for the task, or None if it must wait.
 
     Available: online, of the task's site, idle (or charging with enough battery), and with
-    at least ``min_battery`` % unless the task is to dock. Best: nearest to the task's place.
+    at least ``min_battery`` % unless the task is to dock. Best: the lowest path cost to the
+    task's place (``path_cost(site_id, start, goal)``, metres) among the few nearest in a
+    straight line; a wall between a robot and the place makes it far, not near.
     """
     site = fleet.sites[task.site_id]
     target = site.places.get(task.place) if task.place else None
-    best: tuple[float, str] | None = None
+    candidates: list[tuple[float, str, tuple[float, float]]] = []
     for robot in robots:
         if robot.site_id != task.site_id or not robot.online:
             continue
@@ -138,7 +146,13 @@ def choose_robot(task: TaskRecord, robots: list[RobotView], fleet: Fleet,
         if robot.battery_percent < min_battery and task.type is not TaskType.DOCK:
             continue
         cost = math.hypot(target.x - robot.x, target.y - robot.y) if target else 0.0
-        if best is None or (cost, robot.robot_id) < best:
-            best = (cost, robot.robot_id)
-    return best[1] if best else None
+        candidates.append((cost, robot.robot_id, (robot.x, robot.y)))
+    if not candidates:
+        return None
+    candidates.sort()
+    if path_cost is None or target is None or len(candidates) == 1:
+        return candidates[0][1]
+    costed = [(path_cost(task.site_id, start, (target.x, target.y)), robot_id)
+              for _, robot_id, start in candidates[:PATH_COST_CANDIDATES]]
+    return min(costed)[1]
 
