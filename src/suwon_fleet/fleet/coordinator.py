@@ -91,6 +91,7 @@ class Coordinator:
     # Tasks handed to a robot (standby or underway) -> when: small, so hot paths use it.
     assigned_at: dict[str, float] = field(default_factory=dict)
     _planners: dict[str, GridPlanner] = field(default_factory=dict)  # per site, for costs
+    _costs: dict[tuple, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for robot_id, cfg in self.fleet.robots.items():
@@ -246,16 +247,25 @@ class Coordinator:
 
     def path_cost(self, site_id: str, start: tuple[float, float],
                   goal: tuple[float, float]) -> float:
-        """Metres along the planned path (inf if there is none)."""
+        """Metres along the planned path (inf if there is none), cached per 0.5 m cell pair:
+        idle robots wait at the same few spots, so most costs are known already."""
+        key = (site_id, round(start[0] * 2), round(start[1] * 2), round(goal[0] * 2),
+               round(goal[1] * 2))
+        if key in self._costs:
+            return self._costs[key]
         planner = self._planners.get(site_id)
         if planner is None:
             site = self.fleet.sites[site_id]
             planner = self._planners[site_id] = GridPlanner(site.map, 0.25,
                                                             keep_out=site.keep_out)
         try:
-            return path_length(planner.plan(start, goal))
+            cost = path_length(planner.plan(start, goal))
         except NavigationFailure:
-            return math.inf
+            cost = math.inf
+        if len(self._costs) > 10_000:
+            self._costs.clear()
+        self._costs[key] = cost
+        return cost
 
     def _assigned_to(self, robot_id: str) -> list[TaskRecord]:
         return [self.tasks[t] for t in self.assigned_at if self.tasks[t].robot_id == robot_id]
