@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from suwon_fleet.core.sites import Fleet, UnknownPlaceError
 from suwon_fleet.core.states import RobotMode, TaskStatus, TaskType
 
-MIN_DISPATCH_BATTERY = 20.0  # %
-
 
 class TaskRejected(ValueError):
     """A request the fleet cannot accept; ``code`` says which part was wrong."""
@@ -124,15 +122,18 @@ PATH_COST_CANDIDATES = 3  # the nearest few by straight line are costed by real 
 
 
 def choose_robot(task: TaskRecord, robots: list[RobotView], fleet: Fleet,
-                 min_battery: float = MIN_DISPATCH_BATTERY,
+                 min_battery: float | None = None,
                  path_cost: PathCost | None = None) -> str | None:
     """Best available robot for the task, or None if it must wait.
 
     Available: online, of the task's site, idle (or charging with enough battery), and with
-    at least ``min_battery`` % unless the task is to dock. Best: the lowest path cost to the
+    at least ``min_battery`` % (default: the fleet's policies.battery.min_dispatch) unless
+    the task is to dock. Best: the lowest path cost to the
     task's place (``path_cost(site_id, start, goal)``, metres) among the few nearest in a
     straight line; a wall between a robot and the place makes it far, not near.
     """
+    if min_battery is None:
+        min_battery = fleet.policies.battery.min_dispatch
     site = fleet.sites[task.site_id]
     target = site.places.get(task.place) if task.place else None
     candidates: list[tuple[float, str, tuple[float, float]]] = []
