@@ -26,6 +26,7 @@ def data_files() -> list[tuple[str, list[str]]]:
         (f"{share}/launch", glob("launch/*.py") + glob("sim/gazebo/launch/*.py")),
         (f"{share}/config", glob("config/*.yaml")),
         (f"{share}/config/sites", glob("config/sites/*.yaml")),
+        (f"{share}/config/content", glob("config/content/*.yaml")),
         (f"{share}/maps", glob("maps/*.yaml") + glob("maps/*.pgm")),
     ]
     return [(dest, srcs) for dest, srcs in files if srcs]

@@ -1,11 +1,14 @@
 """Fleet manager: dispatch latency and CPU with 50 robots and 500 queued tasks.
 
-The real fleet manager runs as its own process. This process plays 50 robots over DDS: each
-publishes RobotState at 10 Hz and serves execute_task, accepting goals and finishing them
-0.2 s later (with a task_report, as agents do). 500 tasks wait in the queue for a robot that
-stays busy, so every dispatch looks through them. Then tasks are submitted one at a time;
-latency is submit -> the task's "standby" (assigned) update. CPU is the manager process's
-user+system time over a quiet 10 s with the 50 robots publishing.
+Three processes, as on a real fleet where robots are separate machines: the real fleet
+manager; a "robots" process playing 50 robots over DDS (each publishes RobotState at 10 Hz
+and serves execute_task, accepting goals and finishing them 0.2 s later with a task_report,
+as agents do); and this process, a light client that submits tasks and times them. 500 tasks
+wait in the queue for a robot that stays busy, so every dispatch looks through them. Then
+tasks are submitted one at a time; latency is submit -> the task's "standby" (assigned)
+update. (With the 50 robots in the measuring process, its own GIL contention is measured
+too, which is not the manager's latency.) CPU is the manager process's user+system
+time over a quiet 10 s with the 50 robots publishing.
 Reference: Open-RMF dispatches by auction with a 2 s bidding window. Targets (issue #4):
 p99 <= 100 ms; under 25% of one core at 50 robots.
 """
@@ -26,7 +29,7 @@ import rclpy
 import yaml
 from rclpy.action import ActionServer
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.executors import MultiThreadedExecutor
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor, SingleThreadedExecutor
 from rclpy.node import Node
 from suwon_fleet_interfaces.action import ExecuteTask
 from suwon_fleet_interfaces.msg import RobotState, TaskRequest, TaskState
@@ -56,6 +59,8 @@ def write_fleet(root: Path) -> Path:
 
 
 class FakeRobots(Node):
+    """50 robots that publish state and take tasks, as agents do (run in their own process)."""
+
     def __init__(self) -> None:
         super().__init__("bench_robots")
         group = ReentrantCallbackGroup()
@@ -76,10 +81,6 @@ class FakeRobots(Node):
                          execute_callback=lambda h, r=rid: self._execute(r, h),
                          callback_group=group)
         self.create_timer(0.1, self._publish, callback_group=group)
-        self.assigned: dict[str, float] = {}
-        self.create_subscription(TaskState, topics.TASK_UPDATES, self._on_update,
-                                 topics.TASK_UPDATES_QOS, callback_group=group)
-        self.submit = self.create_client(SubmitTask, topics.SUBMIT_TASK, callback_group=group)
 
     def _publish(self) -> None:
         stamp = self.get_clock().now().to_msg()
@@ -111,6 +112,31 @@ class FakeRobots(Node):
         handle.succeed()
         return ExecuteTask.Result(status="completed")
 
+
+def run_robots() -> None:
+    rclpy.init()
+    node = FakeRobots()
+    executor = MultiThreadedExecutor(num_threads=8)
+    executor.add_node(node)
+    try:
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        executor.shutdown(timeout_sec=1)
+        rclpy.try_shutdown()
+
+
+class Submitter(Node):
+    """The measuring client: submits tasks and notes when each is assigned."""
+
+    def __init__(self) -> None:
+        super().__init__("bench_submitter")
+        self.assigned: dict[str, float] = {}
+        self.create_subscription(TaskState, topics.TASK_UPDATES, self._on_update,
+                                 topics.TASK_UPDATES_QOS)
+        self.submit = self.create_client(SubmitTask, topics.SUBMIT_TASK)
+
     def _on_update(self, msg: TaskState) -> None:
         if msg.status == "standby":
             self.assigned.setdefault(msg.task_id, time.perf_counter())
@@ -136,9 +162,10 @@ def main() -> None:
             [sys.executable, *prefix, "-m", "suwon_fleet.fleet.manager_node", "--ros-args",
              "-p", f"fleet_file:={fleet_file}", "-p", f"database:={Path(tmp) / 'bench.db'}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        fleet_robots = subprocess.Popen([sys.executable, __file__, "--robots"])
         rclpy.init()
-        robots = FakeRobots()
-        executor = MultiThreadedExecutor(num_threads=8)
+        robots = Submitter()
+        executor = SingleThreadedExecutor()
         executor.add_node(robots)
         threading.Thread(target=executor.spin, daemon=True).start()
         try:
@@ -168,8 +195,9 @@ def main() -> None:
         finally:
             executor.shutdown(timeout_sec=1)
             rclpy.shutdown()
-            manager.send_signal(2)  # SIGINT: a clean exit (and a written profile)
-            manager.wait(timeout=10)
+            for process in (manager, fleet_robots):
+                process.send_signal(2)  # SIGINT: a clean exit (and a written profile)
+                process.wait(timeout=10)
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
     print(f"\nFleet manager: {ROBOTS} robots at 10 Hz, {QUEUED} tasks queued, {SAMPLES} "
@@ -184,4 +212,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_robots() if "--robots" in sys.argv else main()

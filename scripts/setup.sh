@@ -29,7 +29,7 @@ stamp_set() { mkdir -p "$STAMPS"; echo "$2" > "$STAMPS/$1"; }
 # cmake/g++: rosidl builds. chromium: dashboard browser tests. espeak-ng/sox: Korean TTS
 # and synthetic test speech. fonts-noto-cjk: Hangul in the headless browser.
 # libsdformat-dev + ignition-tools: `ign sdf -k`, the real SDFormat parser for Gazebo worlds.
-DEB_PACKAGES=(cmake g++ make chromium fonts-noto-cjk espeak-ng sox libsdformat-dev ignition-tools)
+DEB_PACKAGES=(cmake g++ make chromium fonts-noto-cjk espeak-ng sox portaudio19-dev libsdformat-dev ignition-tools)
 
 PYTHON="${PYTHON:-}"
 if [[ -z "$PYTHON" ]]; then

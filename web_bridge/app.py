@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from suwon_fleet.core.sites import Fleet, load_fleet
 from suwon_web_bridge import problems
 from suwon_web_bridge.ros_gateway import RosGateway
-from suwon_web_bridge.routes import fleet, health, sites, tasks
+from suwon_web_bridge.routes import fleet, health, robot_screen, sites, tasks
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -25,7 +25,7 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True) -> Fast
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.gateway = RosGateway() if with_ros else None
+        app.state.gateway = RosGateway(robot_ids=config.robots) if with_ros else None
         try:
             yield
         finally:
@@ -42,6 +42,7 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True) -> Fast
     app.state.gateway = None
     problems.install(app)
     app.include_router(health.router)
+    app.include_router(robot_screen.router)
     for module in (fleet, sites, tasks):
         app.include_router(module.router, prefix="/api/v1")
 
@@ -53,5 +54,6 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True) -> Fast
     async def dashboard_slash() -> RedirectResponse:
         return RedirectResponse("/dashboard/")
 
+    app.mount("/robot-static", StaticFiles(directory=STATIC_DIR / "robot"), name="robot-static")
     app.mount("/dashboard", StaticFiles(directory=STATIC_DIR, html=True), name="dashboard")
     return app

@@ -12,12 +12,21 @@ import asyncio
 import contextlib
 import threading
 import time
+from collections import deque
+from collections.abc import Iterable
 
 import rclpy
 from rclpy.context import Context
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
-from suwon_fleet_interfaces.msg import FleetState, RobotCommand, RobotState, TaskRequest, TaskState
+from suwon_fleet_interfaces.msg import (
+    FleetState,
+    RobotCommand,
+    RobotState,
+    Say,
+    TaskRequest,
+    TaskState,
+)
 from suwon_fleet_interfaces.srv import SendCommand, SubmitTask
 
 from suwon_fleet.core.geometry import quaternion_to_yaw
@@ -25,6 +34,7 @@ from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import time_to_seconds
 
 SERVICE_TIMEOUT_S = 5.0
+SCREEN_HISTORY = 20  # utterances kept per robot for its screen page
 
 
 class GatewayUnavailable(RuntimeError):
@@ -32,7 +42,7 @@ class GatewayUnavailable(RuntimeError):
 
 
 class RosGateway:
-    def __init__(self, node_name: str = "web_bridge") -> None:
+    def __init__(self, node_name: str = "web_bridge", robot_ids: Iterable[str] = ()) -> None:
         self.context = Context()
         rclpy.init(context=self.context)
         self.node = Node(node_name, context=self.context)
@@ -43,10 +53,13 @@ class RosGateway:
         self._fleet_received = 0.0
         self._tasks: dict[str, dict] = {}
         self.version = 0  # bumps on every fleet state, so streams send only news
+        self._said: dict[str, deque[dict]] = {r: deque(maxlen=SCREEN_HISTORY) for r in robot_ids}
 
         self.node.create_subscription(FleetState, topics.FLEET_STATE, self._on_fleet, 10)
         self.node.create_subscription(TaskState, topics.TASK_UPDATES, self._on_task,
                                       topics.TASK_UPDATES_QOS)
+        for robot_id in self._said:
+            self.node.create_subscription(Say, f"/{robot_id}/speech/say", self._on_say, 10)
         self._submit = self.node.create_client(SubmitTask, topics.SUBMIT_TASK)
         self._command = self.node.create_client(SendCommand, topics.SEND_COMMAND)
         self._thread = threading.Thread(target=self._spin, name="ros-spin", daemon=True)
@@ -84,7 +97,21 @@ class RosGateway:
         with self._lock:
             self._tasks[task["task_id"]] = task
 
+    def _on_say(self, msg: Say) -> None:
+        said = {"utterance_id": msg.utterance_id, "kind": msg.kind, "text_ko": msg.text_ko,
+                "text_en": msg.text_en, "language": msg.language, "rate": msg.rate,
+                "image": msg.image, "stamp": time_to_seconds(msg.stamp)}
+        with self._lock:
+            history = self._said.get(msg.robot_id)
+            if history is not None:
+                history.append(said)
+
     # ---------------------------------------------------------------- reads
+    def said(self, robot_id: str) -> list[dict]:
+        """What the robot said lately, newest last."""
+        with self._lock:
+            return list(self._said.get(robot_id, ()))
+
     def fleet(self) -> dict | None:
         with self._lock:
             return self._fleet

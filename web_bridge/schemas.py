@@ -93,3 +93,28 @@ class Health(BaseModel):
     ros: bool
     fleet_manager: bool
     robots_online: int
+
+
+class UtteranceOut(BaseModel):
+    utterance_id: str
+    kind: str = Field(description="dialogue, announcement, narration or notice")
+    text_ko: str
+    text_en: str
+    language: str
+    rate: float
+    image: str
+    stamp: float = Field(description="when it was said (seconds since the epoch)")
+
+
+class RobotScreenOut(BaseModel):
+    """What the robot's own screen shows (public: the screen runs on the robot)."""
+
+    robot_id: str
+    site_id: str
+    site_name_ko: str
+    site_name_en: str
+    mode: str
+    battery_percent: float | None
+    destination_ko: str = ""
+    destination_en: str = ""
+    said: list[UtteranceOut] = Field(description="lately said, newest last")

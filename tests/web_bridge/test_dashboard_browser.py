@@ -73,3 +73,18 @@ def test_send_robot_to_place_and_watch_it_arrive(page) -> None:
     x = float(card.get_attribute("data-x"))
     y = float(card.get_attribute("data-y"))
     assert math.hypot(x - target.x, y - target.y) <= 0.5
+
+
+def test_robot_screen_page_shows_what_the_robot_says(page, fleet) -> None:
+    from suwon_fleet.fleet.announcements import load_announcements
+
+    texts = {i.text_ko for i in load_announcements().sites["city_hall"].items}
+    screen = page.context.browser.new_page(locale="ko-KR")
+    screen.goto(fleet.url + "/robot/lobby_1")
+    screen.wait_for_function(
+        """texts => texts.includes(
+               document.querySelector('[data-testid="said-ko"]').textContent)""",
+        arg=sorted(texts), timeout=120000)
+    assert screen.locator('[data-testid="site"]').inner_text() == "수원시청 · Suwon City Hall"
+    assert "·" in screen.locator('[data-testid="status"]').inner_text()
+    screen.close()

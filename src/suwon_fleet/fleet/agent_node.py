@@ -4,14 +4,18 @@
   subscribes     tf/tf_static (its pose in the map), battery_state, plan, command
   publishes      robot_state (RobotState) at 10 Hz, task_report (TaskState, on every change
                  of its task, kept for late joiners: a restarted fleet manager learns outcomes),
-                 cmd_vel (zero, to hold during e-stop)
+                 cmd_vel (zero, to hold during e-stop), speech/say (Say: City information
+                 while idle, from config/content/announcements.yaml)
   uses           navigate_to_pose (nav2_msgs) through suwon_fleet.navigation.navigator
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
+import uuid
+from zoneinfo import ZoneInfo
 
 from geometry_msgs.msg import Point, Twist
 from nav_msgs.msg import Path
@@ -21,12 +25,13 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from sensor_msgs.msg import BatteryState
 from suwon_fleet_interfaces.action import ExecuteTask
-from suwon_fleet_interfaces.msg import RobotCommand, RobotState, TaskState
+from suwon_fleet_interfaces.msg import RobotCommand, RobotState, Say, TaskState
 
 from suwon_fleet.core.geometry import Pose2D
 from suwon_fleet.core.sites import load_fleet
 from suwon_fleet.core.states import Command, RobotMode, TaskStatus, TaskType
 from suwon_fleet.fleet.agent import ActiveTask, AgentLogic, Effect
+from suwon_fleet.fleet.announcements import AnnouncementScheduler, load_announcements
 from suwon_fleet.navigation.navigator import Navigator, TaskResult
 from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import pose_stamped, pose_to_msg
@@ -51,6 +56,11 @@ class RobotAgent(Node):
             raise ValueError(f"robot_id {self.robot_id!r} is not in {fleet.source}")
         self.config = fleet.robots[self.robot_id]
         self.site = fleet.sites[self.config.site]
+        announce = declare(self, "announcements", True,
+                           "say City information while idle (config/content/announcements.yaml)")
+        content = load_announcements(known_sites=set(fleet.sites)).sites.get(self.site.site_id)
+        self.announcer = AnnouncementScheduler(content) if announce and content else None
+        self._site_tz = ZoneInfo(self.site.timezone)
 
         self.logic = AgentLogic()
         self._lock = threading.RLock()
@@ -71,7 +81,10 @@ class RobotAgent(Node):
         self.report_pub = self.create_publisher(TaskState, "task_report",
                                                 topics.TASK_UPDATES_QOS)
         self.cmd_pub = self.create_publisher(Twist, "cmd_vel", 10)
+        self.say_pub = self.create_publisher(Say, "speech/say", 10)
         self.create_timer(STATE_PERIOD_S, self._publish_state, callback_group=group)
+        if self.announcer is not None:
+            self.create_timer(1.0, self._announce, callback_group=group)
         self.server = ActionServer(
             self, ExecuteTask, "execute_task",
             execute_callback=self._execute,
@@ -197,6 +210,21 @@ class RobotAgent(Node):
             goal = pose_stamped(place.pose, self.get_clock().now().to_msg())
             if not self.navigator.goToPose(goal):
                 self.logic.navigation_finished(False, "navigation server is not available")
+
+    # ---------------------------------------------------------------- idle announcements
+    def _announce(self) -> None:
+        with self._lock:
+            idle = self.logic.mode is RobotMode.IDLE and not self._charging
+        now = self.get_clock().now()
+        today = dt.datetime.now(self._site_tz).date()  # date limits are the site's days
+        item = self.announcer.update(now.nanoseconds * 1e-9, idle, today)
+        if item is None:
+            return
+        self.get_logger().info(f"announcing {item.id}: {item.text_ko}")
+        self.say_pub.publish(Say(
+            stamp=now.to_msg(), utterance_id=f"{self.robot_id}-{item.id}-{uuid.uuid4().hex[:8]}",
+            robot_id=self.robot_id, kind=Say.KIND_ANNOUNCEMENT, text_ko=item.text_ko,
+            text_en=item.text_en, language="ko", rate=1.0, image=item.image))
 
     # ---------------------------------------------------------------- state
     def _publish_state(self) -> None:

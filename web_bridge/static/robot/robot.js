@@ -1,0 +1,41 @@
+// The robot's screen: shows what the robot says (Korean large, English below), where it is
+// going, and its status. Polls the bridge twice a second; the page runs on the robot itself.
+"use strict";
+
+const robotId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
+const MODES = {
+  idle: "대기 중 · Ready", navigating: "이동 중 · Moving", guiding: "안내 중 · Guiding",
+  touring: "해설 중 · Touring", waiting: "기다리는 중 · Waiting", docking: "충전하러 가는 중 · Docking",
+  charging: "충전 중 · Charging", paused: "일시 정지 · Paused", estopped: "비상 정지 · Emergency stop",
+  error: "오류 · Error", offline: "연결 끊김 · Offline",
+};
+let lastUtterance = "";
+
+async function refresh() {
+  const status = document.getElementById("status");
+  try {
+    const response = await fetch(`/api/v1/robots/${encodeURIComponent(robotId)}/screen`);
+    if (!response.ok) throw new Error(response.status);
+    const screen = await response.json();
+    document.getElementById("site").textContent = `${screen.site_name_ko} · ${screen.site_name_en}`;
+    const battery = screen.battery_percent == null ? "" : ` · ${Math.round(screen.battery_percent)}%`;
+    status.textContent = (MODES[screen.mode] || screen.mode) + battery;
+    status.classList.toggle("offline", screen.mode === "offline");
+    const latest = screen.said[screen.said.length - 1];
+    if (latest && latest.utterance_id !== lastUtterance) {
+      lastUtterance = latest.utterance_id;
+      document.getElementById("said-ko").textContent = latest.text_ko;
+      document.getElementById("said-en").textContent = latest.text_en;
+    }
+    const destination = document.getElementById("destination");
+    destination.hidden = !screen.destination_ko;
+    document.getElementById("destination-name").textContent =
+      `${screen.destination_ko} · ${screen.destination_en}`;
+  } catch (error) {
+    status.textContent = "연결 끊김 · Disconnected";
+    status.classList.add("offline");
+  }
+}
+
+refresh();
+setInterval(refresh, 500);
