@@ -46,7 +46,7 @@ setup(
         "suwon_web_bridge": "web_bridge",
     },
     package_data={
-        "suwon_web_bridge": ["static/*"],
+        "suwon_web_bridge": ["static/*", "static/robot/*", "static/callboard/*", "calls/README.md"],
         "suwon_sim": ["gazebo/worlds/*.sdf", "gazebo/models/suwon_robot/*",
                       "gazebo/bridge/*.yaml", "gazebo/README.md"],
     },
@@ -67,6 +67,8 @@ setup(
             "web_bridge = suwon_web_bridge.main:main",
             # The project launcher: the whole fleet in simulation, without `ros2 launch`.
             "fleet_sim = suwon_fleet.launcher:main",
+            # Admin CLI for dashboard users (argon2 hashes in the fleet database).
+            "suwon_users = suwon_web_bridge.auth.cli:main",
         ],
     },
 )

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,14 +46,40 @@ READY_TIMEOUT_S = 60.0
 TEST_REAL_TIME_FACTOR = 2.0
 
 
+ADMIN_PASSWORD = "test-admin-password"  # the fleet fixture's bridge creates 'admin' with it
+
+
 @dataclass
 class RunningFleet:
     url: str
     process: subprocess.Popen
     log_path: Path
+    _token: str = ""
+
+    @property
+    def token(self) -> str:
+        """An admin's access token (logged in once, through the real login route)."""
+        if not self._token:
+            form = urllib.parse.urlencode({"username": "admin", "password": ADMIN_PASSWORD})
+            request = urllib.request.Request(self.url + "/api/v1/auth/token", form.encode(),
+                                             method="POST")
+            with urllib.request.urlopen(request, timeout=10) as response:
+                self._token = json.load(response)["access_token"]
+        return self._token
+
+    def request(self, path: str, body: dict | None = None,
+                method: str | None = None) -> urllib.request.Request:
+        """An authenticated request (JSON body if given)."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body).encode()
+        return urllib.request.Request(self.url + path, data=data, headers=headers,
+                                      method=method or ("POST" if body is not None else "GET"))
 
     def get(self, path: str) -> dict | list:
-        with urllib.request.urlopen(self.url + path, timeout=5) as response:
+        with urllib.request.urlopen(self.request(path), timeout=5) as response:
             return json.load(response)
 
     def log(self) -> str:
@@ -68,7 +95,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
         [sys.executable, "-m", "suwon_fleet.launcher", "--port", str(port), "--no-respawn",
          "--real-time-factor", str(TEST_REAL_TIME_FACTOR),
          "--database", str(log_path.parent / "fleet.db")],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=dict(os.environ))
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "SUWON_BRIDGE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+             "SUWON_BRIDGE_MODE": "development"})
     running = RunningFleet(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + READY_TIMEOUT_S
     while "Dashboard:" not in running.log():

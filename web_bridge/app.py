@@ -1,27 +1,53 @@
-"""The FastAPI application. Its lifespan creates the ROS gateway and tears it down."""
+"""The FastAPI application. Its lifespan creates the ROS gateway and tears it down.
+
+Access: /health and the robot's own screen (/robot/<id>, /api/v1/robots/<id>/screen) are
+public and rate-limited; everything else needs a token from POST /api/v1/auth/token, and
+commands need the operator role (see auth/). CORS is closed unless origins are configured.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from suwon_fleet.core.sites import Fleet, load_fleet
+from suwon_fleet.fleet.store import FleetStore
 from suwon_web_bridge import problems
+from suwon_web_bridge.auth import routes as auth_routes
+from suwon_web_bridge.auth.deps import require
+from suwon_web_bridge.auth.users import Role, UserStore
+from suwon_web_bridge.ratelimit import RateLimiter
 from suwon_web_bridge.ros_gateway import RosGateway
-from suwon_web_bridge.routes import fleet, health, robot_screen, sites, tasks
+from suwon_web_bridge.routes import (
+    alerts,
+    commands,
+    fleet,
+    health,
+    robot_screen,
+    sites,
+    stats,
+    tasks,
+)
+from suwon_web_bridge.settings import BridgeSettings
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("suwon_web_bridge")
 
 
-def create_app(fleet_config: Fleet | None = None, with_ros: bool = True) -> FastAPI:
-    """Build the app. The fleet config is loaded now, so a bad file fails at start-up."""
+def create_app(fleet_config: Fleet | None = None, with_ros: bool = True,
+               settings: BridgeSettings | None = None) -> FastAPI:
+    """Build the app. Config and settings are checked now, so a bad one fails at start-up."""
     config = fleet_config or load_fleet(os.environ.get("SUWON_FLEET_FILE") or None)
+    settings = settings or BridgeSettings.from_env(config)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -31,20 +57,40 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True) -> Fast
         finally:
             if app.state.gateway is not None:
                 app.state.gateway.close()
+            app.state.users.close()
+            app.state.store.close()
 
     app = FastAPI(
         title="Suwon robot fleet web bridge",
-        description="수원시 공공 서비스 로봇 관제 API · fleet state, tasks, sites and places",
-        version="0.1.0",
+        description="수원시 공공 서비스 로봇 관제 API · fleet state, tasks, sites and places. "
+                    "Log in with POST /api/v1/auth/token (OAuth2 password flow).",
+        version="0.2.0",
         lifespan=lifespan,
     )
     app.state.fleet = config
+    app.state.settings = settings
     app.state.gateway = None
+    app.state.users = UserStore(settings.database)
+    app.state.store = FleetStore(settings.database)  # task history, alerts, audit (shared)
+    app.state.rate_limits = {
+        "login": RateLimiter(settings.login_attempts_per_minute),
+        "public": RateLimiter(settings.public_requests_per_minute),
+    }
+    _first_admin(app.state.users, settings)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"])
     problems.install(app)
+
+    viewer = [Depends(require(Role.VIEWER))]
     app.include_router(health.router)
     app.include_router(robot_screen.router)
-    for module in (fleet, sites, tasks):
+    app.include_router(auth_routes.router, prefix="/api/v1")
+    app.include_router(fleet.router, prefix="/api/v1")  # checks its own roles (WebSocket)
+    for module in (tasks, commands, alerts, stats):  # viewer reads, operator writes
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(sites.router, prefix="/api/v1", dependencies=viewer)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -57,3 +103,14 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True) -> Fast
     app.mount("/robot-static", StaticFiles(directory=STATIC_DIR / "robot"), name="robot-static")
     app.mount("/dashboard", StaticFiles(directory=STATIC_DIR, html=True), name="dashboard")
     return app
+
+
+def _first_admin(users: UserStore, settings: BridgeSettings) -> None:
+    """Development only: with no user at all, create 'admin' so the demo can be used."""
+    if settings.mode != "development" or users.count():
+        return
+    password = settings.admin_password or secrets.token_urlsafe(12)
+    users.add("admin", password, Role.ADMIN, "관리자 · Administrator")
+    if not settings.admin_password:
+        print(f"web_bridge: created user 'admin' with password {password} "
+              "(development mode; add real users with `suwon_users add`)", flush=True)

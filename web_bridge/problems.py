@@ -17,8 +17,9 @@ class Problem(Exception):
     """Raise from a route to answer with a problem document."""
 
     def __init__(self, status: int, title: str, detail: str, kind: str = "",
-                 **extra: Any) -> None:
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         self.status = status
+        self.headers = headers or {}
         self.title = title
         self.detail = detail
         self.kind = kind or title.lower().replace(" ", "-")
@@ -27,16 +28,17 @@ class Problem(Exception):
 
 
 def problem_response(request: Request, status: int, title: str, detail: str, kind: str,
-                     **extra: Any) -> JSONResponse:
+                     headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": PROBLEM_TYPE_BASE + kind, "title": title, "status": status,
             "detail": detail, "instance": request.url.path, **extra}
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(request, exc.status, exc.title, exc.detail, exc.kind, **exc.extra)
+        return problem_response(request, exc.status, exc.title, exc.detail, exc.kind,
+                                headers=exc.headers, **exc.extra)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from suwon_fleet.core.states import RobotMode, TaskStatus, TaskType
@@ -118,3 +120,90 @@ class RobotScreenOut(BaseModel):
     destination_ko: str = ""
     destination_en: str = ""
     said: list[UtteranceOut] = Field(description="lately said, newest last")
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="seconds until the token expires")
+    username: str
+    role: str = Field(description="viewer, operator or admin")
+    display_name: str = ""
+
+
+class UserOut(BaseModel):
+    username: str
+    role: str
+    display_name: str = ""
+
+
+class TaskEventOut(BaseModel):
+    at: float
+    status: str
+    robot_id: str
+    message: str
+
+
+class TaskDetailOut(TaskOut):
+    requester: str = ""
+    tour_id: str = ""
+    attempt: int = 0
+    history: list[TaskEventOut] = Field(description="every status change, oldest first")
+
+
+class TaskPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[TaskOut]
+
+
+RobotCommandName = Literal["go_to_place", "start_tour", "dock", "estop", "release", "pause",
+                           "resume", "cancel"]
+
+
+class CommandIn(BaseModel):
+    """A command for one robot. Conflicts resolve in this order: estop > release > cancel >
+    pause > resume > dock; while e-stopped, only release is obeyed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    command: RobotCommandName
+    place: str = Field("", max_length=128, description="go_to_place: where")
+    tour_id: str = Field("", max_length=64, description="start_tour: which course")
+    reason: str = Field("", max_length=200)
+
+
+class CommandOut(BaseModel):
+    accepted: bool
+    message: str
+    task_id: str = Field("", description="the task created (go_to_place, start_tour, dock)")
+
+
+class AlertOut(BaseModel):
+    alert_id: str
+    at: float
+    severity: str
+    robot_id: str
+    site_id: str
+    code: str
+    message_ko: str
+    message_en: str
+    acknowledged_at: float | None = None
+    acknowledged_by: str | None = None
+
+
+class DayCount(BaseModel):
+    day: str = Field(description="YYYY-MM-DD in the fleet's time zone")
+    count: int
+
+
+class StatsOut(BaseModel):
+    """Workload figures the City uses to measure what the robots take off its staff."""
+
+    days: int
+    tasks_per_day: list[DayCount]
+    tasks_by_type: dict[str, int]
+    tasks_by_status: dict[str, int]
+    alerts_per_day: list[DayCount]
+    mean_task_seconds: float | None = Field(description="submitted -> completed")

@@ -64,6 +64,8 @@ def fleet_processes(fleet: Fleet, fleet_file: str = "", web_port: int | None = N
         bridge_args["host"] = web_host
     if fleet_file:
         bridge_args["fleet-file"] = fleet_file
+    if database:
+        bridge_args["database"] = database  # one database: tasks, alerts, users, calls
     specs.append(ProcessSpec("web_bridge", "web_bridge", "suwon_web_bridge.main",
                              parameters=bridge_args, ros_node=False))
     return specs

@@ -171,7 +171,9 @@ def main(args: list[str] | None = None) -> None:
     try:
         if wait_until_ready(url, len(fleet.robots), READY_TIMEOUT_S, supervisor):
             print(f"\n  대시보드 · Dashboard: {url}/dashboard/   "
-                  f"(ready in {time.monotonic() - started:.1f} s; Ctrl-C to stop)\n", flush=True)
+                  f"(ready in {time.monotonic() - started:.1f} s; Ctrl-C to stop)\n"
+                  "  로그인 · Log in as admin: the password is printed once, at the first start; "
+                  "reset it with `.venv/bin/suwon_users passwd admin`\n", flush=True)
         else:
             print(f"[launcher] not ready after {READY_TIMEOUT_S:.0f} s; dashboard should be at "
                   f"{url}/dashboard/ - see the log above", flush=True)

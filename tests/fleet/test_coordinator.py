@@ -206,3 +206,17 @@ def test_dispatch_weighs_the_path_not_the_straight_line(coordinator) -> None:
             < math.hypot(hall_door.x - counter.x, hall_door.y - counter.y))
     task, actions = coordinator.submit("go_to_place", "city_hall", "saebit_counter_1")
     assert assigns(actions) == [(task.task_id, "lobby_2")]
+
+
+def test_estop_and_error_raise_an_alert_once_and_persist_it(coordinator) -> None:
+    online(coordinator, "lobby_1")
+    raised = [a.alert for a in report(coordinator, "lobby_1", mode="estopped")
+              if isinstance(a, RaiseAlert)]
+    assert [(a.code, a.severity) for a in raised] == [("robot_estopped", "critical")]
+    again = report(coordinator, "lobby_1", mode="estopped")  # still e-stopped: no new alert
+    assert not [a for a in again if isinstance(a, RaiseAlert)]
+    errors = [a.alert.code for a in report(coordinator, "lobby_1", mode="error")
+              if isinstance(a, RaiseAlert)]
+    assert errors == ["robot_error"]
+    stored = {a.code for a in coordinator.store.alerts(unacknowledged_only=True)}
+    assert {"robot_estopped", "robot_error"} <= stored

@@ -31,7 +31,7 @@ from suwon_fleet_interfaces.srv import SendCommand
 
 from suwon_fleet.core import paths
 from suwon_fleet.core.sites import load_fleet
-from tests.conftest import _group_alive, free_port
+from tests.conftest import ADMIN_PASSWORD, RunningFleet, _group_alive, free_port
 
 pytestmark = pytest.mark.ros
 
@@ -60,24 +60,23 @@ class TwoLobbyFleet:
             [sys.executable, "-m", "suwon_fleet.launcher", "--fleet-file", str(fleet_file),
              "--port", str(port), "--respawn-delay", str(RESPAWN_DELAY_S),
              "--real-time-factor", "2", "--database", str(root / "fleet.db")],
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "SUWON_BRIDGE_ADMIN_PASSWORD": ADMIN_PASSWORD})
         deadline = time.monotonic() + 60
         while "Dashboard:" not in self.log_path.read_text():
             assert self.process.poll() is None and time.monotonic() < deadline, self.log()
             time.sleep(0.2)
+        self.api = RunningFleet(self.url, self.process, self.log_path)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def get(self, path: str):
-        with urllib.request.urlopen(self.url + path, timeout=5) as response:
-            return json.load(response)
+        return self.api.get(path)
 
     def post_task(self, **body) -> str:
-        request = urllib.request.Request(
-            self.url + "/api/v1/tasks", data=json.dumps({"type": "go_to_place",
-                                                         "site_id": "city_hall", **body}).encode(),
-            headers={"Content-Type": "application/json"}, method="POST")
+        request = self.api.request("/api/v1/tasks", {"type": "go_to_place",
+                                                     "site_id": "city_hall", **body})
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)["task_id"]
 
@@ -217,7 +216,8 @@ def test_fleet_manager_killed_and_restarted_loses_no_task(hall) -> None:
         done = hall.wait(lambda t=task_id: hall.task(t)["status"] in ("completed", "failed",
                                                                         "canceled"),
                          120, f"task {task_id} finished", period=0.5)
-        assert done and hall.task(task_id)["status"] == "completed", hall.task(task_id)
+        assert done and hall.task(task_id)["status"] == "completed", (hall.task(task_id),
+                                                                      hall.log())
     desk = HALL.places["information_desk"]
     robot = hall.robot("lobby_1")
     assert math.hypot(robot["x"] - desk.x, robot["y"] - desk.y) <= 0.5
@@ -259,5 +259,5 @@ def test_low_battery_robot_docks_and_charges(hall, operator) -> None:
     assert robot["charging"]
     # The dock task's outcome travels on its own topic; it may land a moment after the state.
     hall.wait(lambda: any(t["type"] == "dock" and t["status"] == "completed"
-                          for t in hall.get("/api/v1/tasks?robot_id=lobby_1")),
+                          for t in hall.get("/api/v1/tasks?robot_id=lobby_1")["items"]),
               10, "the dock task reported completed")

@@ -18,9 +18,8 @@ pytestmark = pytest.mark.ros
 ARRIVAL_TOLERANCE_M = 0.5  # Nav2 system tests' tolerance
 
 
-def post(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+def post(fleet, path: str, body: dict) -> tuple[int, dict]:
+    request = fleet.request(path, body)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.load(response)
@@ -49,7 +48,7 @@ def test_health_reports_both_robots_online(fleet) -> None:
 
 def test_http_request_drives_robot_to_named_place(fleet) -> None:
     place = load_fleet().sites["city_hall"].places["saebit_counter_2"]
-    status, body = post(fleet.url + "/api/v1/tasks",
+    status, body = post(fleet, "/api/v1/tasks",
                         {"type": "go_to_place", "site_id": "city_hall",
                          "place": "saebit_counter_2"})
     assert status == 202, body
@@ -64,7 +63,7 @@ def test_http_request_drives_robot_to_named_place(fleet) -> None:
 
 
 def test_unknown_place_is_404_with_nearest_matches(fleet) -> None:
-    status, body = post(fleet.url + "/api/v1/tasks",
+    status, body = post(fleet, "/api/v1/tasks",
                         {"type": "go_to_place", "site_id": "city_hall", "place": "elevater"})
     assert status == 404
     assert body["title"] == "Unknown Place"
@@ -74,9 +73,22 @@ def test_unknown_place_is_404_with_nearest_matches(fleet) -> None:
 def test_fleet_state_streams_over_websocket(fleet) -> None:
     from websockets.sync.client import connect
 
-    with connect(fleet.url.replace("http", "ws") + "/api/v1/fleet/ws") as ws:
+    with connect(fleet.url.replace("http", "ws") + "/api/v1/fleet/ws",
+                 subprotocols=["bearer", fleet.token]) as ws:
+        assert ws.subprotocol == "bearer"
         first = json.loads(ws.recv(timeout=5))
         second = json.loads(ws.recv(timeout=5))
     assert first["type"] == "fleet_state"
     assert {r["robot_id"] for r in first["data"]["robots"]} == {"lobby_1", "docent_1"}
     assert second["data"]["stamp"] > first["data"]["stamp"]
+
+
+def test_fleet_stream_refuses_a_missing_or_forged_token(fleet) -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    url = fleet.url.replace("http", "ws") + "/api/v1/fleet/ws"
+    for extra in ({}, {"subprotocols": ["bearer", fleet.token[:-4] + "AAAA"]}):
+        with pytest.raises(InvalidStatus) as caught, connect(url, **extra):
+            pass
+        assert caught.value.response.status_code == 403

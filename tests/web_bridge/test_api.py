@@ -9,11 +9,28 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from suwon_web_bridge.app import create_app
+from suwon_web_bridge.settings import BridgeSettings
+from tests.conftest import ADMIN_PASSWORD
+
+
+def bridge_settings(tmp_path, **overrides) -> BridgeSettings:
+    values = {"secret_key": "k" * 40, "database": str(tmp_path / "bridge.db"),
+              "admin_password": ADMIN_PASSWORD, **overrides}
+    return BridgeSettings(**values)
+
+
+def log_in(client: TestClient, username: str = "admin", password: str = ADMIN_PASSWORD) -> str:
+    response = client.post("/api/v1/auth/token",
+                           data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
 
 
 @pytest.fixture(scope="module")
-def client():
-    with TestClient(create_app(with_ros=False)) as test_client:
+def client(tmp_path_factory):
+    settings = bridge_settings(tmp_path_factory.mktemp("api"))
+    with TestClient(create_app(with_ros=False, settings=settings)) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {log_in(test_client)}"
         yield test_client
 
 

@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from suwon_fleet.core.sites import load_fleet
+from tests.conftest import ADMIN_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.ros]
 
@@ -27,9 +28,37 @@ def page(fleet):
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(fleet.url + "/")
+        log_in(page)
         yield page
         browser.close()
         assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def log_in(page, username: str = "admin", password: str = ADMIN_PASSWORD) -> None:
+    page.wait_for_selector('[data-testid="login"]:not([hidden])', timeout=10000)
+    page.fill('[data-testid="login-username"]', username)
+    page.fill('[data-testid="login-password"]', password)
+    page.click('[data-testid="login-submit"]')
+    page.wait_for_selector('[data-testid="login"]', state="hidden", timeout=10000)
+    assert page.locator('[data-testid="user"]').inner_text().endswith("· admin")
+
+
+def test_wrong_password_is_refused_with_a_reason(fleet) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(locale="ko-KR")
+        page.goto(fleet.url + "/")
+        page.fill('[data-testid="login-username"]', "admin")
+        page.fill('[data-testid="login-password"]', "not-the-password")
+        page.click('[data-testid="login-submit"]')
+        note = page.locator('[data-testid="login-note"]')
+        note.wait_for(state="visible")
+        page.wait_for_function("""() => document.querySelector('[data-testid="login-note"]')
+                                   .textContent.includes('비밀번호')""", timeout=5000)
+        assert page.locator('[data-testid="login"]').is_visible()
+        browser.close()
 
 
 def test_both_site_maps_and_robots_shown(page, tmp_path) -> None:
@@ -88,3 +117,50 @@ def test_robot_screen_page_shows_what_the_robot_says(page, fleet) -> None:
     assert screen.locator('[data-testid="site"]').inner_text() == "수원시청 · Suwon City Hall"
     assert "·" in screen.locator('[data-testid="status"]').inner_text()
     screen.close()
+
+
+def test_task_detail_shows_its_history(page) -> None:
+    task_id = page.locator('[data-testid="goto-result-docent_1"]').get_attribute("data-task-id")
+    # Finished, it has left the active list and is among the recently finished ones.
+    row = page.locator(f'[data-testid="recent-{task_id}"]')
+    row.wait_for(timeout=10000)
+    row.click()
+    history = page.locator('[data-testid="task-history"] li')
+    history.first.wait_for(timeout=10000)
+    statuses = [li.get_attribute("data-status") for li in history.all()]
+    assert statuses[0] == "queued" and statuses[-1] == "completed"
+    page.click('[data-testid="task-detail-close"]')
+
+
+def test_estop_needs_confirmation_raises_an_alert_that_is_acknowledged(page) -> None:
+    page.once("dialog", lambda dialog: dialog.dismiss())  # the operator thinks again
+    page.click('[data-testid="cmd-estop-docent_1"]')
+    page.wait_for_timeout(1000)
+    assert page.locator('[data-testid="robot-docent_1"]').get_attribute("data-mode") != "estopped"
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click('[data-testid="cmd-estop-docent_1"]')
+    page.wait_for_function("""() => document.querySelector('[data-testid="robot-docent_1"]')
+        .getAttribute('data-mode') === 'estopped'""", timeout=10000)
+    alert = page.locator('[data-testid="alerts"] li[data-code="robot_estopped"]')
+    alert.wait_for(timeout=10000)
+    assert page.locator('[data-testid="alerts-panel"]').get_attribute("data-count") != "0"
+    alert.locator("button").click()
+    alert.wait_for(state="detached", timeout=10000)
+
+    page.click('[data-testid="cmd-release-docent_1"]')
+    page.wait_for_function("""() => document.querySelector('[data-testid="robot-docent_1"]')
+        .getAttribute('data-mode') === 'idle'""", timeout=10000)
+
+
+def test_statistics_page_draws_the_days_work(page, fleet) -> None:
+    stats = page.context.browser.new_page(locale="ko-KR")
+    stats.goto(fleet.url + "/dashboard/")  # same tab session: log in there first
+    log_in(stats)
+    stats.goto(fleet.url + "/dashboard/stats.html")
+    bars = stats.locator('[data-testid="chart-tasks"] rect')
+    bars.first.wait_for(state="attached", timeout=10000)  # a zero-count day has no height
+    assert bars.count() == 14
+    assert sum(int(b.get_attribute("data-value")) for b in bars.all()) >= 1
+    assert "tasks in 14 days" in stats.locator("#summary").inner_text()
+    stats.close()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
+from suwon_web_bridge.auth.deps import Viewer, user_from_token, websocket_token
 from suwon_web_bridge.problems import Problem
 from suwon_web_bridge.routes.deps import FleetDep, GatewayDep
 from suwon_web_bridge.schemas import FleetOut, RobotOut
@@ -24,12 +25,12 @@ def _snapshot(gateway) -> dict:
 
 
 @router.get("/fleet", response_model=FleetOut)
-async def get_fleet(gateway: GatewayDep) -> dict:
+async def get_fleet(_user: Viewer, gateway: GatewayDep) -> dict:
     return _snapshot(gateway)
 
 
 @router.get("/robots/{robot_id}", response_model=RobotOut)
-async def get_robot(robot_id: str, gateway: GatewayDep, fleet: FleetDep) -> dict:
+async def get_robot(_user: Viewer, robot_id: str, gateway: GatewayDep, fleet: FleetDep) -> dict:
     if robot_id not in fleet.robots:
         raise Problem(404, "Unknown Robot", f"no robot {robot_id!r}; robots: "
                       + ", ".join(fleet.robots), "unknown-robot")
@@ -41,7 +42,16 @@ async def get_robot(robot_id: str, gateway: GatewayDep, fleet: FleetDep) -> dict
 
 @router.websocket("/fleet/ws")
 async def stream_fleet(websocket: WebSocket) -> None:
-    await websocket.accept()
+    """Fleet state as it changes, at most 5 times a second. Authenticate with the
+    subprotocol pair ["bearer", <token>] (browsers) or ?token=<token>."""
+    token, subprotocol = websocket_token(websocket)
+    try:
+        user_from_token(websocket.app, token)
+    except Problem as exc:
+        # Close before accepting: the handshake fails with 403 and nothing is streamed.
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason=exc.detail[:120])
+        return
+    await websocket.accept(subprotocol=subprotocol)
     gateway = websocket.app.state.gateway
     sent_version = -1
     try:

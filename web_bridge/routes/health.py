@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from suwon_fleet.core.states import RobotMode
+from suwon_web_bridge.ratelimit import limit
 from suwon_web_bridge.schemas import Health
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], dependencies=[Depends(limit("public"))])
 
 
 @router.get("/health", response_model=Health)

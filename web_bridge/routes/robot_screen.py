@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
 
 from suwon_web_bridge.problems import Problem
+from suwon_web_bridge.ratelimit import limit
 from suwon_web_bridge.routes.deps import FleetDep, GatewayDep
 from suwon_web_bridge.schemas import RobotScreenOut
 
-router = APIRouter(tags=["robot screen"])
+router = APIRouter(tags=["robot screen"], dependencies=[Depends(limit("public"))])
 PAGE = Path(__file__).resolve().parents[1] / "static" / "robot" / "index.html"
 
 

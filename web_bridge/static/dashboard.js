@@ -10,6 +10,90 @@
 
 const API = '/api/v1';
 
+// ------------------------------------------------------------------ login
+//
+// OAuth2 password flow: POST /auth/token gives a short-lived JWT, kept in sessionStorage (gone
+// when the tab closes). Every request carries it; the WebSocket sends it as the subprotocol
+// pair ["bearer", token]. Any 401 brings the login form back, and work resumes after it.
+
+const auth = {
+  token: sessionStorage.getItem('suwon.token') || '',
+  user: JSON.parse(sessionStorage.getItem('suwon.user') || 'null'),
+  waiting: [],  // resolvers of requests held while the login form is up
+};
+
+function loggedIn() { return Boolean(auth.token); }
+function canCommand() { return ['operator', 'admin'].includes(auth.user?.role); }
+
+function showLogin(note) {
+  const box = document.getElementById('login');
+  setText(document.getElementById('login-note'), note || '');
+  box.hidden = false;
+  document.getElementById('login-username').focus();
+}
+
+function whenLoggedIn() {
+  if (loggedIn()) return Promise.resolve();
+  return new Promise((resolve) => auth.waiting.push(resolve));
+}
+
+function showUser() {
+  const el = document.getElementById('user');
+  el.hidden = !auth.user;
+  if (auth.user) setText(el, `${auth.user.display_name || auth.user.username} · ${auth.user.role}`);
+  document.getElementById('logout').hidden = !auth.user;
+  for (const rv of state.robots.values()) rv.updateCommandAccess?.();
+}
+
+function forgetLogin(note) {
+  auth.token = '';
+  auth.user = null;
+  sessionStorage.removeItem('suwon.token');
+  sessionStorage.removeItem('suwon.user');
+  showUser();
+  ws?.close();
+  showLogin(note);
+}
+
+async function logIn(ev) {
+  ev.preventDefault();
+  const form = new URLSearchParams({
+    username: document.getElementById('login-username').value,
+    password: document.getElementById('login-password').value,
+  });
+  let res;
+  try {
+    res = await fetch(`${API}/auth/token`, { method: 'POST', body: form });
+  } catch (err) {
+    setText(document.getElementById('login-note'), `서버에 연결할 수 없습니다 · Server unreachable: ${err.message}`);
+    return;
+  }
+  const payload = await res.json().catch(() => null);
+  if (!res.ok) {
+    setText(document.getElementById('login-note'), payload?.detail || `HTTP ${res.status}`);
+    return;
+  }
+  auth.token = payload.access_token;
+  auth.user = { username: payload.username, role: payload.role, display_name: payload.display_name };
+  sessionStorage.setItem('suwon.token', auth.token);
+  sessionStorage.setItem('suwon.user', JSON.stringify(auth.user));
+  document.getElementById('login-password').value = '';
+  document.getElementById('login').hidden = true;
+  showUser();
+  for (const resolve of auth.waiting.splice(0)) resolve();
+}
+
+/** fetch() with the token; a 401 asks the operator to log in again and then retries. */
+async function authFetch(url, options = {}) {
+  for (;;) {
+    await whenLoggedIn();
+    const headers = { ...(options.headers || {}), Authorization: `Bearer ${auth.token}` };
+    const res = await fetch(url, { cache: 'no-store', ...options, headers });
+    if (res.status !== 401) return res;
+    forgetLogin('세션이 만료되었습니다. 다시 로그인해 주세요 · Session expired, please log in again');
+  }
+}
+
 const MODES = {
   idle:       { ko: '대기',      color: '#64748b' },
   navigating: { ko: '이동 중',   color: '#2563eb' },
@@ -152,7 +236,7 @@ function showBanner(text) {
 }
 
 async function fetchJson(url, options) {
-  const res = await fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store', ...options });
+  const res = await authFetch(url, { headers: { Accept: 'application/json' }, ...options });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   return res.json();
 }
@@ -208,7 +292,11 @@ class SiteView {
         setText(this.note, '지도 이미지를 불러오지 못했습니다 · Map image failed to load');
         this.dirty = true;
       };
-      this.img.src = this.map.image_url;
+      // <img src> cannot send the token: fetch the picture and show it from a blob URL.
+      authFetch(this.map.image_url)
+        .then((res) => { if (!res.ok) throw new Error(res.status); return res.blob(); })
+        .then((blob) => { this.img.src = URL.createObjectURL(blob); })
+        .catch(() => this.img.onerror());
     } else {
       this.note.hidden = false;
       setText(this.note, '지도 정보 없음 · No map');
@@ -492,6 +580,21 @@ class RobotView {
       h('span', { class: 'goto-label', text: '장소로 보내기 · Send to place' }),
       this.select, this.button);
 
+    // Operator commands. E-stop asks for confirmation first: it stops the robot where it is
+    // and only an operator's release lets it move again.
+    const cmd = (name, label, cls = '') => h('button', {
+      type: 'button', class: `cmd ${cls}`.trim(), 'data-testid': `cmd-${name}-${id}`, text: label,
+      onclick: () => this.command(name),
+    });
+    this.commandButtons = [
+      cmd('pause', '일시정지 · Pause'), cmd('resume', '재개 · Resume'),
+      cmd('dock', '충전 · Dock'), cmd('release', '해제 · Release'),
+      cmd('estop', '비상 정지 · E-stop', 'danger'),
+    ];
+    this.commandBar = h('div', { class: 'commands', role: 'group', 'aria-label': `${id} 명령 · commands` },
+      ...this.commandButtons);
+    this.commandResult = h('p', { class: 'goto-result', 'data-testid': `cmd-result-${id}`, 'aria-live': 'polite' });
+
     this.card = h('article', { class: 'robot-card', 'data-testid': `robot-${id}` },
       h('header', {}, h('h3', { text: id }), this.modeEl),
       h('div', { class: 'battery' },
@@ -504,7 +607,30 @@ class RobotView {
         h('dt', { text: '마지막 수신 · Last seen' }), this.seenEl),
       this.errorsEl,
       this.form,
-      this.result);
+      this.result,
+      this.commandBar,
+      this.commandResult);
+  }
+
+  async command(name) {
+    if (name === 'estop' && !window.confirm(
+      `${this.id} 비상 정지할까요? 운영자가 해제할 때까지 움직이지 않습니다.\n`
+      + `E-stop ${this.id}? It will not move until an operator releases it.`)) return;
+    setAttr(this.commandResult, 'data-state', 'pending');
+    setText(this.commandResult, '보내는 중… · Sending…');
+    try {
+      const res = await authFetch(`${API}/robots/${encodeURIComponent(this.id)}/commands`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ command: name, reason: 'dashboard' }),
+      });
+      const payload = await res.json().catch(() => null);
+      setAttr(this.commandResult, 'data-state', res.ok ? 'ok' : 'error');
+      setText(this.commandResult, res.ok ? `${name}: ${payload?.message ?? 'ok'}` : problemText(payload, res));
+    } catch (err) {
+      setAttr(this.commandResult, 'data-state', 'error');
+      setText(this.commandResult, `요청 실패 · Request failed: ${err?.message ?? err}`);
+    }
   }
 
   /** (Re)fill the place list from the robot's site; keeps the operator's selection if possible. */
@@ -525,6 +651,16 @@ class RobotView {
     if (previous && site.placeById.has(previous)) this.select.value = previous;
     this.select.disabled = false;
     this.button.disabled = false;
+    this.updateCommandAccess();
+  }
+
+  /** Viewers see the controls greyed out: commands need the operator role. */
+  updateCommandAccess() {
+    const allowed = canCommand();
+    const why = allowed ? '' : '운영자 권한이 필요합니다 · Needs the operator role';
+    this.button.disabled = !allowed || this.select.disabled;
+    this.button.title = why;
+    for (const b of this.commandButtons) { b.disabled = !allowed; b.title = why; }
   }
 
   update(robot) {
@@ -599,7 +735,7 @@ class RobotView {
     setAttr(this.result, 'data-state', 'pending');
     setText(this.result, `요청 중… · Sending… (${placeLabel(this.siteId, place)})`);
     try {
-      const res = await fetch(`${API}/tasks`, {
+      const res = await authFetch(`${API}/tasks`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json, application/problem+json' },
         body: JSON.stringify(body),
@@ -638,6 +774,117 @@ function problemText(problem, res) {
   return `오류 · Error: ${text}`;
 }
 
+// ------------------------------------------------------------------ task detail
+
+async function showTaskDetail(taskId) {
+  const dialog = document.getElementById('task-detail');
+  const body = document.getElementById('task-detail-body');
+  setText(document.getElementById('task-detail-title'), taskId);
+  body.replaceChildren(h('p', { text: '불러오는 중… · Loading…' }));
+  if (!dialog.open) dialog.showModal();
+  try {
+    const task = await fetchJson(`${API}/tasks/${encodeURIComponent(taskId)}`);
+    const place = placeLabel(task.site_id, task.place);
+    body.replaceChildren(
+      h('dl', { class: 'facts' },
+        h('dt', { text: '종류 · Type' }), h('dd', { text: `${TASK_TYPES[task.type] ?? ''} ${task.type}` }),
+        h('dt', { text: '장소 · Place' }), h('dd', { text: place }),
+        h('dt', { text: '로봇 · Robot' }), h('dd', { text: task.robot_id || '—' }),
+        h('dt', { text: '상태 · Status' }), h('dd', { text: statusLabel(task.status) }),
+        h('dt', { text: '요청자 · Requester' }), h('dd', { text: task.requester || '—' })),
+      h('h3', { text: '이력 · History' }),
+      h('ol', { class: 'history', 'data-testid': 'task-history' },
+        ...task.history.map((e) => h('li', { 'data-status': e.status },
+          h('span', { class: 'mono', text: formatClock(e.at) }), ' ',
+          h('strong', { text: statusLabel(e.status) }),
+          e.robot_id ? ` · ${e.robot_id}` : '', e.message ? ` — ${e.message}` : ''))));
+  } catch (err) {
+    body.replaceChildren(h('p', { text: `불러오지 못했습니다 · Could not load: ${err.message}` }));
+  }
+}
+
+// ------------------------------------------------------------------ alerts
+//
+// Unacknowledged alerts are polled every 2 s. A new one flashes the panel and beeps (Web
+// Audio: no sound file to fetch); the sound can be muted. Operators acknowledge each one.
+
+const alertsSeen = new Set();
+let alertsMuted = localStorage.getItem('suwon.alertsMuted') === '1';
+let audioCtx = null;
+
+function beep() {
+  if (alertsMuted) return;
+  try {
+    audioCtx ??= new AudioContext();
+    const osc = audioCtx.createOscillator();
+    const gain = audioCtx.createGain();
+    osc.frequency.value = 880;
+    gain.gain.setValueAtTime(0.2, audioCtx.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, audioCtx.currentTime + 0.6);
+    osc.connect(gain).connect(audioCtx.destination);
+    osc.start();
+    osc.stop(audioCtx.currentTime + 0.6);
+  } catch { /* no audio device: the visual signal remains */ }
+}
+
+async function refreshAlerts() {
+  let alerts;
+  try { alerts = await fetchJson(`${API}/alerts?unacknowledged=true`); } catch { return; }
+  const list = document.getElementById('alerts');
+  const panel = document.getElementById('alerts-panel');
+  let fresh = false;
+  list.replaceChildren(...alerts.map((a) => {
+    if (!alertsSeen.has(a.alert_id)) { alertsSeen.add(a.alert_id); fresh = true; }
+    const ack = h('button', { type: 'button', class: 'cmd', 'data-testid': `ack-${a.alert_id}`,
+      text: '확인 · Acknowledge', disabled: !canCommand(),
+      onclick: async () => {
+        ack.disabled = true;
+        const res = await authFetch(`${API}/alerts/${encodeURIComponent(a.alert_id)}/acknowledge`, { method: 'POST' });
+        if (res.ok || res.status === 409) refreshAlerts(); else ack.disabled = false;
+      } });
+    return h('li', { class: `alert ${a.severity}`, 'data-testid': `alert-${a.alert_id}`, 'data-code': a.code },
+      h('span', { class: 'mono', text: formatClock(a.at) }), ' ',
+      h('strong', { text: a.message_ko }), h('span', { class: 'en', text: ` · ${a.message_en}` }),
+      a.robot_id ? h('span', { class: 'sub', text: ` ${a.robot_id}` }) : null, ack);
+  }));
+  setText(document.getElementById('alerts-count'), alerts.length ? `${alerts.length}` : '');
+  setAttr(panel, 'data-count', String(alerts.length));
+  document.getElementById('alerts-empty').hidden = alerts.length > 0;
+  if (fresh) {
+    panel.classList.remove('flash');
+    void panel.offsetWidth;  // restart the animation
+    panel.classList.add('flash');
+    beep();
+  }
+}
+
+async function refreshRecent() {
+  let page;
+  try { page = await fetchJson(`${API}/tasks?active=false&limit=8`); } catch { return; }
+  document.getElementById('recent').replaceChildren(...page.items.map((t) =>
+    h('li', { 'data-testid': `recent-${t.task_id}`, class: 'clickable', tabindex: 0,
+      onclick: () => showTaskDetail(t.task_id),
+      onkeydown: (ev) => { if (ev.key === 'Enter') showTaskDetail(t.task_id); } },
+      h('span', { class: 'mono', text: formatClock(t.updated_at) }), ' ',
+      h('span', { class: `status-badge ${TASK_STATUS[t.status]?.cls ?? ''}`, text: statusLabel(t.status) }), ' ',
+      `${TASK_TYPES[t.type] ?? t.type} · ${placeLabel(t.site_id, t.place)} · ${t.robot_id || '—'}`)));
+}
+
+function setupAlerts() {
+  const mute = document.getElementById('alerts-mute');
+  const label = () => setText(mute, alertsMuted ? '🔇 소리 켜기 · Unmute' : '🔔 소리 끄기 · Mute');
+  label();
+  mute.addEventListener('click', () => {
+    alertsMuted = !alertsMuted;
+    localStorage.setItem('suwon.alertsMuted', alertsMuted ? '1' : '0');
+    label();
+  });
+  refreshAlerts();
+  setInterval(refreshAlerts, 2000);
+  refreshRecent();
+  setInterval(refreshRecent, 3000);
+}
+
 // ------------------------------------------------------------------ tasks table
 
 function taskRow(task) {
@@ -653,7 +900,10 @@ function taskRow(task) {
       fill: h('div', { class: 'bar-fill' }),
       pct: h('span', { class: 'val' }),
     };
-    cells.tr = h('tr', { 'data-testid': `task-${id}` },
+    cells.tr = h('tr', { 'data-testid': `task-${id}`, class: 'clickable', tabindex: 0,
+      title: '눌러서 이력 보기 · Click for history',
+      onclick: () => showTaskDetail(id),
+      onkeydown: (ev) => { if (ev.key === 'Enter') showTaskDetail(id); } },
       cells.id, cells.type, cells.place, cells.robot,
       h('td', {}, cells.status),
       h('td', {}, h('div', { class: 'progress' }, h('div', { class: 'bar' }, cells.fill), cells.pct)));
@@ -827,7 +1077,7 @@ function connect() {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${API}/fleet/ws`;
   let socket;
   try {
-    socket = new WebSocket(url);
+    socket = new WebSocket(url, ['bearer', auth.token]);
   } catch (err) {
     console.warn('WebSocket failed to start', err);
     scheduleReconnect();
@@ -929,7 +1179,15 @@ function buildSites(sites) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
+  document.getElementById('login-form').addEventListener('submit', logIn);
+  document.getElementById('logout').addEventListener('click', () => forgetLogin(''));
+  showUser();
+  if (!loggedIn()) showLogin('');
+  await whenLoggedIn();
   buildLegend();
+  setupAlerts();
+  document.getElementById('task-detail-close').addEventListener('click',
+    () => document.getElementById('task-detail').close());
   requestAnimationFrame(frame);
   setWsStatus('connecting');
   // Sites first (so cards land in the right panels), but do not hold the live view hostage

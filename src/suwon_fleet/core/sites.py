@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -21,6 +21,13 @@ from suwon_fleet.core import paths
 from suwon_fleet.core.errors import ConfigError
 from suwon_fleet.core.geometry import Pose2D
 from suwon_fleet.core.maps import OccupancyMap, load_map
+from suwon_fleet.core.tours import (
+    Course,
+    DocentSettings,
+    FacilityKind,
+    OpeningHours,
+    check_tours,
+)
 
 PlaceKind = Literal[
     "entrance", "exit", "desk", "counter", "elevator", "restroom", "waiting", "office", "dock",
@@ -54,13 +61,20 @@ class Place(_Strict):
 
 class Zone(_Strict):
     """An area with a navigation rule: robots never enter ``keep_out``; ``speed_limit`` caps
-    their speed (m/s) inside."""
+    their speed (m/s) inside.
+
+    ``terrain`` marks a path attribute on top of the rule: ``stairs`` (steps) or ``steep``
+    (steeper than a wheelchair ramp, 1:12). Step-free (accessible) routes keep out of every
+    zone with a terrain; other routes follow the rule alone.
+    """
 
     kind: Literal["keep_out", "speed_limit"]
     name_ko: str
     name_en: str
     polygon: list[tuple[float, float]] = Field(min_length=3)
     max_speed: float | None = Field(None, gt=0)
+    terrain: Literal["stairs", "steep"] | None = None
+    grade_percent: float | None = Field(None, gt=0)
 
     def contains(self, x: float, y: float) -> bool:
         return point_in_polygon(x, y, self.polygon)
@@ -85,6 +99,10 @@ class SiteFile(_Strict):
     map: str
     places: dict[str, Place]
     zones: dict[str, Zone] = Field(default_factory=dict)
+    opening_hours: OpeningHours | None = None
+    facilities: dict[FacilityKind, list[str]] = Field(default_factory=dict)
+    docent: DocentSettings | None = None
+    tours: dict[str, Course] = Field(default_factory=dict)
 
 
 class RobotConfig(_Strict):
@@ -147,10 +165,20 @@ class Site:
     zones: dict[str, Zone]
     map_path: Path
     source: Path
+    opening_hours: OpeningHours | None = None
+    facilities: dict[str, list[str]] = field(default_factory=dict)
+    docent: DocentSettings | None = None
+    tours: dict[str, Course] = field(default_factory=dict)  # stops' narrations resolved
 
     @property
     def keep_out(self) -> list[list[tuple[float, float]]]:
         return [z.polygon for z in self.zones.values() if z.kind == "keep_out"]
+
+    @property
+    def step_free_barriers(self) -> list[list[tuple[float, float]]]:
+        """Areas a step-free (wheelchair) route must avoid: zones with stairs or a steep
+        slope."""
+        return [z.polygon for z in self.zones.values() if z.terrain is not None]
 
     def speed_limit_at(self, x: float, y: float) -> float | None:
         """The lowest speed limit of the zones containing the point, if any."""
@@ -225,7 +253,9 @@ def _read_yaml(path: Path) -> object:
     if not path.is_file():
         raise ConfigError(path, "", "file not found")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when built in: site files with tour narrations are long.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except yaml.YAMLError as exc:
         raise ConfigError(path, "", f"not valid YAML: {exc}") from exc
 
@@ -255,6 +285,10 @@ def load_site(path: Path | str, maps_dir: Path | None = None, check_map: bool = 
         zones=dict(data.zones),
         map_path=(maps_dir or paths.maps_dir()) / data.map,
         source=path,
+        opening_hours=data.opening_hours,
+        facilities={kind: list(ids) for kind, ids in data.facilities.items()},
+        docent=data.docent,
+        tours=dict(data.tours),
     )
     for place_id in site.places:
         if not _ID_RE.match(place_id):
@@ -275,6 +309,12 @@ def load_site(path: Path | str, maps_dir: Path | None = None, check_map: bool = 
                     path, f"places.{place_id}",
                     f"({place.x}, {place.y}) is not free space on map {site.map_path.name}",
                 )
+    tours = check_tours(site, path, check_map)
+    if tours:
+        checked = replace(site, tours=tours)
+        if "map" in site.__dict__:
+            checked.__dict__["map"] = site.map  # keep the map loaded by the checks
+        site = checked
     return site
 
 

@@ -58,7 +58,7 @@ class RobotAgent(Node):
         self.site = fleet.sites[self.config.site]
         announce = declare(self, "announcements", True,
                            "say City information while idle (config/content/announcements.yaml)")
-        content = load_announcements(known_sites=set(fleet.sites)).sites.get(self.site.site_id)
+        content = load_announcements().sites.get(self.site.site_id)
         self.announcer = AnnouncementScheduler(content) if announce and content else None
         self._site_tz = ZoneInfo(self.site.timezone)
 

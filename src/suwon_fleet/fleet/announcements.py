@@ -67,8 +67,15 @@ def default_path() -> Path:
 
 def load_announcements(path: Path | str | None = None,
                        known_sites: set[str] | None = None) -> AnnouncementsFile:
-    """Read and check the file; a missing file means no announcements anywhere."""
+    """Read and check the file; a missing file means no announcements anywhere.
+
+    Sites are checked against ``known_sites``, by default the site files beside the content
+    (config/sites/*.yaml): a fleet may run only some of the sites the content covers.
+    """
     path = Path(path) if path else default_path()
+    if known_sites is None:
+        site_files = path.parent.parent / "sites"
+        known_sites = {p.stem for p in site_files.glob("*.yaml")} or None
     if not path.is_file():
         return AnnouncementsFile()
     try:

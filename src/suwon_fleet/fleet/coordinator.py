@@ -133,7 +133,17 @@ class Coordinator:
                                        f"{robot_id} is back online"))
         was_busy = robot.current_task_id or robot.mode not in (RobotMode.IDLE,
                                                                RobotMode.CHARGING)
+        previous_mode = robot.mode
         robot.mode = RobotMode(mode) if mode in RobotMode._value2member_map_ else RobotMode.ERROR
+        if robot.mode is not previous_mode and was_online:
+            if robot.mode is RobotMode.ESTOPPED:
+                actions.append(self._alert("critical", robot, "robot_estopped",
+                                           f"{robot_id} 로봇 비상 정지: 운영자 해제가 필요합니다",
+                                           f"{robot_id} is e-stopped: an operator must release it"))
+            elif robot.mode is RobotMode.ERROR:
+                actions.append(self._alert("warning", robot, "robot_error",
+                                           f"{robot_id} 로봇에 오류가 있습니다",
+                                           f"{robot_id} reports an error"))
         robot.x, robot.y = x, y
         robot.battery_percent, robot.charging = battery, charging
         robot.current_task_id = current_task_id

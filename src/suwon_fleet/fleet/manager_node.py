@@ -142,6 +142,16 @@ class FleetManager(Node):
     def _on_command(self, request: SendCommand.Request, response: SendCommand.Response):
         cmd = request.command
         accepted, message = True, "sent"
+        if cmd.command == Command.CANCEL and cmd.task_id:
+            # A task is cancelled wherever it is: in the queue, or on its robot.
+            with self._lock:
+                accepted, message, actions = self.coordinator.cancel(
+                    cmd.task_id, cmd.issuer or "operator")
+                self._carry_out(actions)
+            self.store.audit(cmd.issuer or "unknown", cmd.command, cmd.robot_id,
+                             {"reason": cmd.reason, "task_id": cmd.task_id}, accepted)
+            response.accepted, response.message = accepted, message
+            return response
         if cmd.robot_id not in self.fleet.robots:
             accepted, message = False, f"unknown robot {cmd.robot_id!r}"
         elif cmd.command not in Command._value2member_map_:

@@ -101,7 +101,9 @@ class FleetStore:
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at commit
+            # WAL + NORMAL: a commit survives a crash of the process (a power cut may lose
+            # the last few); fsync per commit would cost more than the manager can spare.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
 
@@ -139,6 +141,12 @@ class FleetStore:
         with self._lock:
             rows = self._db.execute(query + " ORDER BY queue_order", params).fetchall()
         return [_task_from_row(row) for row in rows]
+
+    def task(self, task_id: str) -> TaskRecord | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks "
+                                   "WHERE task_id = ?", (task_id,)).fetchone()
+        return _task_from_row(row) if row else None
 
     def open_tasks(self) -> list[TaskRecord]:
         return [t for t in self.tasks() if not t.status.is_terminal]

@@ -1,0 +1,1 @@
+"""Operators' accounts and access: argon2 passwords, short-lived JWTs, three roles."""
