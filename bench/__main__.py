@@ -1,9 +1,22 @@
-"""Run every benchmark: ``python -m bench`` (or ``make bench``). Each prints its table."""
+"""Run every benchmark: ``python -m bench`` (or ``make bench``). Each prints its table.
 
-from bench import fleet_bench, lidar_bench, planner_bench, sim_bench
+One only: ``python -m bench.web_bench`` (any module of this folder)."""
+
+from bench import (
+    fleet_bench,
+    intent_bench,
+    lidar_bench,
+    planner_bench,
+    sim_bench,
+    tour_bench,
+    web_bench,
+)
 
 if __name__ == "__main__":
     planner_bench.main()
     lidar_bench.main()
     sim_bench.main()
     fleet_bench.main()
+    web_bench.main()
+    intent_bench.main()
+    tour_bench.main()

@@ -47,6 +47,7 @@ TEST_REAL_TIME_FACTOR = 2.0
 
 
 ADMIN_PASSWORD = "test-admin-password"  # the fleet fixture's bridge creates 'admin' with it
+BOARD_TOKENS = {"city_hall": "test-board-city-hall", "ilwol_arboretum": "test-board-arboretum"}
 
 
 @dataclass
@@ -97,7 +98,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
          "--database", str(log_path.parent / "fleet.db")],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         env={**os.environ, "SUWON_BRIDGE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-             "SUWON_BRIDGE_MODE": "development"})
+             "SUWON_BRIDGE_MODE": "development",
+             "SUWON_CALLS_BOARD_TOKENS": json.dumps(BOARD_TOKENS)})
     running = RunningFleet(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + READY_TIMEOUT_S
     while "Dashboard:" not in running.log():

@@ -7,6 +7,9 @@ commands need the operator role (see auth/). CORS is closed unless origins are c
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -25,6 +28,13 @@ from suwon_web_bridge import problems
 from suwon_web_bridge.auth import routes as auth_routes
 from suwon_web_bridge.auth.deps import require
 from suwon_web_bridge.auth.users import Role, UserStore
+from suwon_web_bridge.calls import (
+    CallService,
+    CallStore,
+    CallSystemSettings,
+    make_calls_router,
+)
+from suwon_web_bridge.calls_ros import CallBridge
 from suwon_web_bridge.ratelimit import RateLimiter
 from suwon_web_bridge.ros_gateway import RosGateway
 from suwon_web_bridge.routes import (
@@ -44,19 +54,32 @@ log = logging.getLogger("suwon_web_bridge")
 
 
 def create_app(fleet_config: Fleet | None = None, with_ros: bool = True,
-               settings: BridgeSettings | None = None) -> FastAPI:
+               settings: BridgeSettings | None = None,
+               call_settings: CallSystemSettings | None = None) -> FastAPI:
     """Build the app. Config and settings are checked now, so a bad one fails at start-up."""
     config = fleet_config or load_fleet(os.environ.get("SUWON_FLEET_FILE") or None)
     settings = settings or BridgeSettings.from_env(config)
+    call_settings = call_settings or _call_settings(settings, config)
+    calls = CallService(CallStore(settings.database), call_settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.gateway = RosGateway(robot_ids=config.robots) if with_ros else None
+        gateway = RosGateway(robot_ids=config.robots) if with_ros else None
+        app.state.gateway = gateway
+        bridge = None
+        if gateway is not None:
+            gateway.bind_loop(asyncio.get_running_loop())
+            bridge = CallBridge(calls, gateway, asyncio.get_running_loop(), config)
+        await calls.start()  # delivers what a previous run left in the outbox
         try:
             yield
         finally:
-            if app.state.gateway is not None:
-                app.state.gateway.close()
+            await calls.stop()
+            if bridge is not None:
+                bridge.close()
+            if gateway is not None:
+                gateway.close()
+            calls.store.close()
             app.state.users.close()
             app.state.store.close()
 
@@ -72,6 +95,7 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True,
     app.state.gateway = None
     app.state.users = UserStore(settings.database)
     app.state.store = FleetStore(settings.database)  # task history, alerts, audit (shared)
+    app.state.calls = calls
     app.state.rate_limits = {
         "login": RateLimiter(settings.login_attempts_per_minute),
         "public": RateLimiter(settings.public_requests_per_minute),
@@ -91,6 +115,8 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True,
     for module in (tasks, commands, alerts, stats):  # viewer reads, operator writes
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(sites.router, prefix="/api/v1", dependencies=viewer)
+    app.include_router(make_calls_router(calls, read_access=require(Role.VIEWER),
+                                         write_access=require(Role.OPERATOR)))
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -103,6 +129,25 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True,
     app.mount("/robot-static", StaticFiles(directory=STATIC_DIR / "robot"), name="robot-static")
     app.mount("/dashboard", StaticFiles(directory=STATIC_DIR, html=True), name="dashboard")
     return app
+
+
+def _call_settings(settings: BridgeSettings, fleet: Fleet) -> CallSystemSettings:
+    """SUWON_CALLS_* from the environment. In development, the call board of each site gets a
+    token derived from the bridge's secret (stable across restarts), printed for the demo."""
+    environ = dict(os.environ)
+    development = settings.mode == "development"
+    if development:
+        environ.setdefault("SUWON_CALLS_DEVELOPMENT", "true")
+    call_settings = CallSystemSettings.from_env(environ)
+    if development and not call_settings.board_tokens:
+        tokens = {site: hmac.new(settings.secret_key.encode(), f"board:{site}".encode(),
+                                 hashlib.sha256).hexdigest()[:20] for site in fleet.sites}
+        call_settings = CallSystemSettings.model_validate(
+            {**call_settings.model_dump(), "board_tokens": tokens})
+        for site, token in tokens.items():
+            print(f"web_bridge: call board /callboard/ token for {site}: {token} "
+                  "(development)", flush=True)
+    return call_settings
 
 
 def _first_admin(users: UserStore, settings: BridgeSettings) -> None:

@@ -10,24 +10,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import rclpy
 from rclpy.context import Context
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from suwon_fleet_interfaces.msg import (
     FleetState,
+    OfficialCallUpdate,
     RobotCommand,
     RobotState,
     Say,
     TaskRequest,
     TaskState,
 )
-from suwon_fleet_interfaces.srv import SendCommand, SubmitTask
+from suwon_fleet_interfaces.srv import CreateOfficialCall, SendCommand, SubmitTask
 
 from suwon_fleet.core.geometry import quaternion_to_yaw
 from suwon_fleet.ros import topics
@@ -35,6 +38,12 @@ from suwon_fleet.ros.conversions import time_to_seconds
 
 SERVICE_TIMEOUT_S = 5.0
 SCREEN_HISTORY = 20  # utterances kept per robot for its screen page
+CREATE_CALL_SERVICE = "/web_bridge/create_official_call"
+# A robot that restarts learns the state of its calls from the last few updates.
+CALL_UPDATES_QOS = QoSProfile(depth=20, reliability=ReliabilityPolicy.RELIABLE,
+                              durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
+CallHandler = Callable[[CreateOfficialCall.Request], tuple[bool, str, str]]
 
 
 class GatewayUnavailable(RuntimeError):
@@ -53,13 +62,21 @@ class RosGateway:
         self._fleet_received = 0.0
         self._tasks: dict[str, dict] = {}
         self.version = 0  # bumps on every fleet state, so streams send only news
+        self._fleet_text = ""  # the stream message, encoded once for every client
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._news: asyncio.Event | None = None  # set (and replaced) on each fleet state
+        self._call_handler: CallHandler | None = None
         self._said: dict[str, deque[dict]] = {r: deque(maxlen=SCREEN_HISTORY) for r in robot_ids}
 
         self.node.create_subscription(FleetState, topics.FLEET_STATE, self._on_fleet, 10)
         self.node.create_subscription(TaskState, topics.TASK_UPDATES, self._on_task,
                                       topics.TASK_UPDATES_QOS)
+        self._call_pubs = {}
         for robot_id in self._said:
             self.node.create_subscription(Say, f"/{robot_id}/speech/say", self._on_say, 10)
+            self._call_pubs[robot_id] = self.node.create_publisher(
+                OfficialCallUpdate, f"/{robot_id}/official_call", CALL_UPDATES_QOS)
+        self.node.create_service(CreateOfficialCall, CREATE_CALL_SERVICE, self._on_create_call)
         self._submit = self.node.create_client(SubmitTask, topics.SUBMIT_TASK)
         self._command = self.node.create_client(SendCommand, topics.SEND_COMMAND)
         self._thread = threading.Thread(target=self._spin, name="ros-spin", daemon=True)
@@ -68,6 +85,11 @@ class RosGateway:
     def _spin(self) -> None:
         with contextlib.suppress(ExternalShutdownException):
             self._executor.spin()
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The event loop that streams wait on (called from the app's lifespan)."""
+        self._loop = loop
+        self._news = asyncio.Event()
 
     def close(self) -> None:
         self._executor.shutdown(timeout_sec=1.0)
@@ -85,12 +107,22 @@ class RosGateway:
             "robots": [_robot_dict(r, now) for r in msg.robots],
             "active_tasks": [_task_dict(t) for t in msg.active_tasks],
         }
+        text = json.dumps({"type": "fleet_state", "data": data}, ensure_ascii=False)
         with self._lock:
             self._fleet = data
+            self._fleet_text = text
             self._fleet_received = time.monotonic()
             self.version += 1
             for task in data["active_tasks"]:
                 self._tasks.setdefault(task["task_id"], task)
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is closing
+                self._loop.call_soon_threadsafe(self._pulse)
+
+    def _pulse(self) -> None:
+        """On the event loop: wake every stream waiting for news."""
+        news, self._news = self._news, asyncio.Event()
+        news.set()
 
     def _on_task(self, msg: TaskState) -> None:
         task = _task_dict(msg)
@@ -106,7 +138,42 @@ class RosGateway:
             if history is not None:
                 history.append(said)
 
+    # ---------------------------------------------------------------- official calls
+    def set_call_handler(self, handler: CallHandler) -> None:
+        self._call_handler = handler
+
+    def _on_create_call(self, request: CreateOfficialCall.Request,
+                        response: CreateOfficialCall.Response) -> CreateOfficialCall.Response:
+        if self._call_handler is None:
+            response.accepted, response.message = False, "the call system is not running"
+            return response
+        response.accepted, response.call_id, response.message = self._call_handler(request)
+        return response
+
+    def publish_call_update(self, update: OfficialCallUpdate) -> None:
+        publisher = self._call_pubs.get(update.robot_id)
+        if publisher is not None:
+            publisher.publish(update)
+
     # ---------------------------------------------------------------- reads
+    async def wait_for_news(self, seen_version: int, timeout_s: float) -> bool:
+        """Wait until a fleet state newer than ``seen_version`` exists; False on timeout."""
+        if self.version != seen_version:
+            return True
+        news = self._news
+        if news is None:
+            await asyncio.sleep(timeout_s)
+            return self.version != seen_version
+        try:
+            await asyncio.wait_for(news.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
+
+    def fleet_text(self) -> tuple[str, int]:
+        with self._lock:
+            return self._fleet_text, self.version
+
     def said(self, robot_id: str) -> list[dict]:
         """What the robot said lately, newest last."""
         with self._lock:

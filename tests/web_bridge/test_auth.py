@@ -15,6 +15,7 @@ from suwon_fleet.core.sites import load_fleet
 from suwon_web_bridge.app import create_app
 from suwon_web_bridge.auth import tokens
 from suwon_web_bridge.auth.users import Role, UserStore
+from suwon_web_bridge.calls import CallSystemSettings
 from suwon_web_bridge.settings import BridgeSettings, UnsafeSettings
 from tests.web_bridge.test_api import bridge_settings, log_in
 
@@ -200,7 +201,10 @@ def test_production_with_a_real_secret_starts(tmp_path) -> None:
     settings = BridgeSettings.from_env(fleet, {
         "SUWON_BRIDGE_MODE": "production", "SUWON_BRIDGE_SECRET": "9f" * 32,
         "SUWON_BRIDGE_DATABASE": str(tmp_path / "b.db")})
-    with TestClient(create_app(fleet, with_ros=False, settings=settings)) as client:
+    calls = CallSystemSettings(shared_secret="c" * 32,
+                               board_tokens={"city_hall": "b" * 20, "ilwol_arboretum": "a" * 20})
+    with TestClient(create_app(fleet, with_ros=False, settings=settings,
+                               call_settings=calls)) as client:
         # No user is created behind the operator's back in production.
         assert client.post("/api/v1/auth/token", data={"username": "admin",
                                                         "password": "x" * 12}).status_code == 401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect, status
 
 from suwon_web_bridge.auth.deps import Viewer, user_from_token, websocket_token
 from suwon_web_bridge.problems import Problem
@@ -13,7 +13,8 @@ from suwon_web_bridge.schemas import FleetOut, RobotOut
 
 router = APIRouter(tags=["fleet"])
 
-STREAM_MIN_PERIOD_S = 0.2  # at most 5 updates/s per client (Open-RMF's dashboard uses 2 Hz)
+DEFAULT_STREAM_HZ = 10.0  # the fleet manager publishes at 10 Hz: every state, at once
+MAX_STREAM_HZ = 20.0
 
 
 def _snapshot(gateway) -> dict:
@@ -41,9 +42,11 @@ async def get_robot(_user: Viewer, robot_id: str, gateway: GatewayDep, fleet: Fl
 
 
 @router.websocket("/fleet/ws")
-async def stream_fleet(websocket: WebSocket) -> None:
-    """Fleet state as it changes, at most 5 times a second. Authenticate with the
-    subprotocol pair ["bearer", <token>] (browsers) or ?token=<token>."""
+async def stream_fleet(websocket: WebSocket,
+                       max_hz: float = Query(DEFAULT_STREAM_HZ, gt=0, le=MAX_STREAM_HZ)) -> None:
+    """Fleet state as it changes, pushed the moment it arrives, at most ``max_hz`` times a
+    second per client (a slow tablet can ask for less). Authenticate with the subprotocol
+    pair ["bearer", <token>] (browsers) or ?token=<token>."""
     token, subprotocol = websocket_token(websocket)
     try:
         user_from_token(websocket.app, token)
@@ -53,14 +56,24 @@ async def stream_fleet(websocket: WebSocket) -> None:
         return
     await websocket.accept(subprotocol=subprotocol)
     gateway = websocket.app.state.gateway
-    sent_version = -1
+    if gateway is None:
+        await websocket.close(code=status.WS_1011_INTERNAL_ERROR, reason="no ROS")
+        return
+    loop = asyncio.get_running_loop()
+    min_period = 1.0 / max_hz
+    sent_version, last_sent = -1, 0.0
     try:
         while True:
-            if gateway is not None and gateway.version != sent_version:
-                fleet = gateway.fleet()
-                if fleet is not None:
-                    sent_version = gateway.version
-                    await websocket.send_json({"type": "fleet_state", "data": fleet})
-            await asyncio.sleep(STREAM_MIN_PERIOD_S)
+            if not await gateway.wait_for_news(sent_version, timeout_s=5.0):
+                continue
+            wait = last_sent + min_period - loop.time()
+            if wait > 0:  # throttled: send the newest state when this client may have one
+                await asyncio.sleep(wait)
+            text, version = gateway.fleet_text()
+            if version == sent_version or not text:
+                continue
+            # One encoding for all clients: fan-out costs a send per client, nothing more.
+            await websocket.send_text(text)
+            sent_version, last_sent = version, loop.time()
     except (WebSocketDisconnect, RuntimeError):
         return

@@ -201,3 +201,20 @@ FACILITY_NAMES: dict[str, tuple[str, str]] = {
     "restroom": ("화장실", "restroom"), "cafe": ("카페", "café"),
     "exit": ("출구", "exit"), "first_aid": ("응급처치실", "first aid room"),
 }
+
+
+def not_understood() -> Text:
+    return Text(ko="죄송해요, 잘 알아듣지 못했어요. 잠깐, 계속, 다시, 다음, 이전, 화장실, "
+                   "투어 끝 가운데 하나로 말씀해 주세요.",
+                en="Sorry, I did not catch that. You can say pause, continue, repeat, next, "
+                   "back, restroom or end the tour.")
+
+
+def rating_not_understood() -> Text:
+    return Text(ko="1점부터 5점까지 숫자로 말씀해 주시거나 화면에서 골라 주세요.",
+                en="Please say a number from 1 to 5, or choose on the screen.")
+
+
+def to_meeting_point(name: Text) -> Text:
+    return Text(ko=f"투어 출발 장소인 {euro(name.ko)} 이동할게요.",
+                en=f"I am going to the {name.en}, where the tour starts.")
