@@ -41,7 +41,9 @@ def main(args: list[str] | None = None) -> None:
         sys.exit(f"web_bridge: refusing to start: {exc}")
     host = options.host or fleet.web_bridge.host
     port = options.port or fleet.web_bridge.port
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # No per-message deflate: compressing the fleet state again for every client cost more
+    # CPU and latency than the bandwidth it saves on a site network (bench/web_bench.py).
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws_per_message_deflate=False)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 
 import rclpy
 from rclpy.context import Context
+from rclpy.event_handler import PublisherEventCallbacks, SubscriptionEventCallbacks
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -72,10 +73,16 @@ class RosGateway:
         self.node.create_subscription(TaskState, topics.TASK_UPDATES, self._on_task,
                                       topics.TASK_UPDATES_QOS)
         self._call_pubs = {}
+        # Per-robot entities without rclpy's logging-only QoS-event handlers: they are
+        # rebuilt into the wait set on every wake-up (see fleet/manager_node.py).
+        quiet_sub = SubscriptionEventCallbacks(use_default_callbacks=False)
+        quiet_pub = PublisherEventCallbacks(use_default_callbacks=False)
         for robot_id in self._said:
-            self.node.create_subscription(Say, f"/{robot_id}/speech/say", self._on_say, 10)
+            self.node.create_subscription(Say, f"/{robot_id}/speech/say", self._on_say, 10,
+                                          event_callbacks=quiet_sub)
             self._call_pubs[robot_id] = self.node.create_publisher(
-                OfficialCallUpdate, f"/{robot_id}/official_call", CALL_UPDATES_QOS)
+                OfficialCallUpdate, f"/{robot_id}/official_call", CALL_UPDATES_QOS,
+                event_callbacks=quiet_pub)
         self.node.create_service(CreateOfficialCall, CREATE_CALL_SERVICE, self._on_create_call)
         self._submit = self.node.create_client(SubmitTask, topics.SUBMIT_TASK)
         self._command = self.node.create_client(SendCommand, topics.SEND_COMMAND)

@@ -60,20 +60,23 @@ async def stream_fleet(websocket: WebSocket,
         await websocket.close(code=status.WS_1011_INTERNAL_ERROR, reason="no ROS")
         return
     loop = asyncio.get_running_loop()
-    min_period = 1.0 / max_hz
-    sent_version, last_sent = -1, 0.0
+    period = 1.0 / max_hz
+    # Throttle by a virtual schedule (GCRA): a state may go when the client's next slot is at
+    # most half a period away. Anchoring on the last send instead made timer jitter pile up
+    # into ~50 ms of lag at equal input and output rates (bench/web_bench.py).
+    sent_version, next_slot = -1, 0.0
     try:
         while True:
             if not await gateway.wait_for_news(sent_version, timeout_s=5.0):
                 continue
-            wait = last_sent + min_period - loop.time()
-            if wait > 0:  # throttled: send the newest state when this client may have one
-                await asyncio.sleep(wait)
+            early = next_slot - period / 2 - loop.time()
+            if early > 0:  # throttled: send the newest state when this client may have one
+                await asyncio.sleep(early)
             text, version = gateway.fleet_text()
             if version == sent_version or not text:
                 continue
             # One encoding for all clients: fan-out costs a send per client, nothing more.
             await websocket.send_text(text)
-            sent_version, last_sent = version, loop.time()
+            sent_version, next_slot = version, max(next_slot, loop.time()) + period
     except (WebSocketDisconnect, RuntimeError):
         return
