@@ -8,8 +8,8 @@ uvicorn. This process logs in and opens N dashboard WebSockets.
             parsed message. Same machine, same clock.
   fan-out   measured with 1 client and with 50: the per-client cost should not grow.
   CPU       the bridge process's user+system time per wall second while streaming.
-  HTTP      requests/s for GET /api/v1/tasks (500 tasks in the database) with 16 concurrent
-            keep-alive clients.
+  HTTP      requests/s for GET /api/v1/tasks (500 tasks in the database), the civil-service
+            search and the fleet state, with 16 concurrent keep-alive clients.
 
 Reference (issue #7): rosbridge's published figures, 858 msg/s with p99 19.8 ms for one
 client, and 5-6x slower with a second client. Target: p99 <= 50 ms at 50 robots x 50 clients,
@@ -181,6 +181,11 @@ def main() -> None:
                                                        HTTP_S))
             health_rps, health_p99 = asyncio.run(http_load(base, token, "/api/v1/fleet",
                                                            HTTP_S))
+            httpx.get(base + "/api/v1/search", params={"q": "여권"}, timeout=60,
+                      headers={"Authorization": f"Bearer {token}"})  # builds the index
+            search_rps, search_p99 = asyncio.run(http_load(
+                base, token, "/api/v1/search?q=%EC%A3%BC%EB%AF%BC%20%EB%93%B1%EB%A1%9D%20"
+                "%EB%93%B1%EB%B3%B8", HTTP_S))  # 주민 등록 등본
         finally:
             for process in (bridge, robots, manager):
                 process.send_signal(2)
@@ -205,6 +210,8 @@ def main() -> None:
               f"{f'{cpu * 100:.1f}%':>14}")
     print(f"{'GET /api/v1/tasks (500 in DB): req/s, p99':<44}"
           f"{f'{task_rps:.0f}, {task_p99:.0f} ms':>14}   {HTTP_CONCURRENCY} concurrent clients")
+    print(f"{'GET /api/v1/search (Korean, spaced): req/s, p99':<44}"
+          f"{f'{search_rps:.0f}, {search_p99:.0f} ms':>14}   {HTTP_CONCURRENCY} concurrent clients")
     print(f"{'GET /api/v1/fleet: req/s, p99':<44}"
           f"{f'{health_rps:.0f}, {health_p99:.0f} ms':>14}   {HTTP_CONCURRENCY} concurrent clients")
     one, many = results[CLIENTS[0]], results[CLIENTS[-1]]

@@ -43,6 +43,7 @@ from suwon_web_bridge.routes import (
     fleet,
     health,
     robot_screen,
+    search,
     sites,
     stats,
     tasks,
@@ -112,7 +113,7 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True,
     app.include_router(robot_screen.router)
     app.include_router(auth_routes.router, prefix="/api/v1")
     app.include_router(fleet.router, prefix="/api/v1")  # checks its own roles (WebSocket)
-    for module in (tasks, commands, alerts, stats):  # viewer reads, operator writes
+    for module in (tasks, commands, alerts, stats, search):  # viewer reads, operator writes
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(sites.router, prefix="/api/v1", dependencies=viewer)
     app.include_router(make_calls_router(calls, read_access=require(Role.VIEWER),
