@@ -164,3 +164,27 @@ def test_statistics_page_draws_the_days_work(page, fleet) -> None:
     assert sum(int(b.get_attribute("data-value")) for b in bars.all()) >= 1
     assert "tasks in 14 days" in stats.locator("#summary").inner_text()
     stats.close()
+
+
+def test_official_call_queue_shows_who_is_coming(page, fleet) -> None:
+    import json
+    import urllib.request
+
+    from tests.conftest import BOARD_TOKENS
+
+    created = fleet.request("/api/v1/calls", {
+        "robot_id": "lobby_1", "site_id": "city_hall", "place_id": "waiting_area",
+        "topic": {"text": "인감증명 문의 · seal certificate", "service_id": None}})
+    with urllib.request.urlopen(created, timeout=10) as response:
+        call_id = json.load(response)["call_id"]
+    row = page.locator(f'[data-testid="call-{call_id}"]')
+    row.wait_for(timeout=10000)
+    assert "인감증명 문의" in row.inner_text()
+    accept = urllib.request.Request(
+        f"{fleet.url}/api/v1/calls/board/{call_id}/accept", method="POST",
+        data=json.dumps({"official_name": "박베테랑 주무관", "eta_minutes": 4}).encode(),
+        headers={"X-Board-Token": BOARD_TOKENS["city_hall"], "Content-Type": "application/json"})
+    urllib.request.urlopen(accept, timeout=10).close()
+    page.wait_for_function(f"""() => document.querySelector('[data-testid="call-{call_id}"]')
+        ?.getAttribute('data-status') === 'accepted'""", timeout=10000)
+    assert "박베테랑 주무관" in row.inner_text() and "4" in row.inner_text()

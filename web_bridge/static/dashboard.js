@@ -870,6 +870,34 @@ async function refreshRecent() {
       `${TASK_TYPES[t.type] ?? t.type} · ${placeLabel(t.site_id, t.place)} · ${t.robot_id || '—'}`)));
 }
 
+// ------------------------------------------------------------------ official calls
+
+const CALL_STATUS = {
+  pending: '접수 · pending', delivered: '전달됨 · delivered', accepted: '수락 · accepted',
+  declined: '거절 · declined', arrived: '도착 · arrived', closed: '종료 · closed',
+  failed: '실패 · failed', cancelled: '취소 · cancelled',
+};
+const OPEN_CALLS = ['pending', 'delivered', 'accepted', 'arrived'];
+
+async function refreshCalls() {
+  let page;
+  const query = OPEN_CALLS.map((s) => `status=${s}`).join('&');
+  try { page = await fetchJson(`${API}/calls?${query}&limit=50`); } catch { return; }
+  const now = Date.now();
+  document.getElementById('calls').replaceChildren(...page.items.map((c) => {
+    const waited = Math.max(0, Math.round((now - Date.parse(c.created_at)) / 60000));
+    const who = c.official_name
+      ? `${c.official_name}${c.eta_minutes != null ? ` · ${c.eta_minutes}분 후 · in ${c.eta_minutes} min` : ''}`
+      : '';
+    return h('li', { class: `call ${c.status} ${c.priority}`, 'data-testid': `call-${c.call_id}`, 'data-status': c.status },
+      h('span', { class: 'status-badge', text: CALL_STATUS[c.status] ?? c.status }), ' ',
+      h('strong', { text: c.topic?.text ?? '' }),
+      h('span', { class: 'sub', text: ` ${c.robot_id} · ${placeLabel(c.site_id, c.place_id)} · ${waited}분 대기 · waiting ${waited} min` }),
+      who ? h('span', { class: 'who', text: ` → ${who}` }) : null);
+  }));
+  document.getElementById('calls-empty').hidden = page.items.length > 0;
+}
+
 function setupAlerts() {
   const mute = document.getElementById('alerts-mute');
   const label = () => setText(mute, alertsMuted ? '🔇 소리 켜기 · Unmute' : '🔔 소리 끄기 · Mute');
@@ -883,6 +911,8 @@ function setupAlerts() {
   setInterval(refreshAlerts, 2000);
   refreshRecent();
   setInterval(refreshRecent, 3000);
+  refreshCalls();
+  setInterval(refreshCalls, 3000);
 }
 
 // ------------------------------------------------------------------ tasks table
