@@ -22,8 +22,10 @@ from rclpy.event_handler import PublisherEventCallbacks, SubscriptionEventCallba
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from std_msgs.msg import Bool, Empty
 from suwon_fleet_interfaces.msg import (
     FleetState,
+    Heard,
     OfficialCallUpdate,
     RobotCommand,
     RobotState,
@@ -73,6 +75,8 @@ class RosGateway:
         self.node.create_subscription(TaskState, topics.TASK_UPDATES, self._on_task,
                                       topics.TASK_UPDATES_QOS)
         self._call_pubs = {}
+        self._heard_pubs, self._listen_pubs = {}, {}
+        self._listening: dict[str, bool] = {}
         # Per-robot entities without rclpy's logging-only QoS-event handlers: they are
         # rebuilt into the wait set on every wake-up (see fleet/manager_node.py).
         quiet_sub = SubscriptionEventCallbacks(use_default_callbacks=False)
@@ -83,6 +87,14 @@ class RosGateway:
             self._call_pubs[robot_id] = self.node.create_publisher(
                 OfficialCallUpdate, f"/{robot_id}/official_call", CALL_UPDATES_QOS,
                 event_callbacks=quiet_pub)
+            self._heard_pubs[robot_id] = self.node.create_publisher(
+                Heard, f"/{robot_id}/speech/heard", 10, event_callbacks=quiet_pub)
+            self._listen_pubs[robot_id] = self.node.create_publisher(
+                Empty, f"/{robot_id}/speech/listen", 10, event_callbacks=quiet_pub)
+            self.node.create_subscription(
+                Bool, f"/{robot_id}/speech/listening",
+                lambda msg, r=robot_id: self._listening.__setitem__(r, bool(msg.data)), 10,
+                event_callbacks=quiet_sub)
         self.node.create_service(CreateOfficialCall, CREATE_CALL_SERVICE, self._on_create_call)
         self._submit = self.node.create_client(SubmitTask, topics.SUBMIT_TASK)
         self._command = self.node.create_client(SendCommand, topics.SEND_COMMAND)
@@ -161,6 +173,20 @@ class RosGateway:
         publisher = self._call_pubs.get(update.robot_id)
         if publisher is not None:
             publisher.publish(update)
+
+    # ---------------------------------------------------------------- robot screen input
+    def touch(self, robot_id: str, text: str) -> None:
+        """A button on the robot's screen: heard exactly as if the visitor had said it."""
+        msg = Heard(utterance_id=f"touch-{time.monotonic_ns()}", robot_id=robot_id, text=text,
+                    confidence=1.0, final=True, source="touch")
+        msg.stamp = self.node.get_clock().now().to_msg()
+        self._heard_pubs[robot_id].publish(msg)
+
+    def push_to_talk(self, robot_id: str) -> None:
+        self._listen_pubs[robot_id].publish(Empty())
+
+    def listening(self, robot_id: str) -> bool:
+        return self._listening.get(robot_id, False)
 
     # ---------------------------------------------------------------- reads
     async def wait_for_news(self, seen_version: int, timeout_s: float) -> bool:

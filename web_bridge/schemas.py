@@ -120,6 +120,9 @@ class RobotScreenOut(BaseModel):
     destination_ko: str = ""
     destination_en: str = ""
     said: list[UtteranceOut] = Field(description="lately said, newest last")
+    listening: bool = Field(False, description="the microphone is open (show the indicator)")
+    role: Literal["concierge", "docent"] = Field(
+        "concierge", description="docent where the site has tours: the screen shows tour buttons")
 
 
 class TokenOut(BaseModel):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from suwon_web_bridge.problems import Problem
 from suwon_web_bridge.ratelimit import limit
@@ -38,7 +39,33 @@ async def robot_screen(robot_id: str, fleet: FleetDep, gateway: GatewayDep) -> d
         "destination_ko": place.name_ko if place else "",
         "destination_en": place.name_en if place else "",
         "said": gateway.said(robot_id),
+        "listening": gateway.listening(robot_id),
+        "role": "docent" if site.tours else "concierge",
     }
+
+
+class ScreenInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=100,
+                      description="the words of the button, as if spoken (e.g. 화장실 어디예요)")
+
+
+@router.post("/api/v1/robots/{robot_id}/screen/input", status_code=202)
+async def screen_input(robot_id: str, body: ScreenInput, fleet: FleetDep,
+                       gateway: GatewayDep) -> dict:
+    """A tap on the robot's screen: the concierge hears it exactly like speech."""
+    _known(fleet, robot_id)
+    gateway.touch(robot_id, body.text.strip())
+    return {"accepted": True}
+
+
+@router.post("/api/v1/robots/{robot_id}/screen/listen", status_code=202)
+async def screen_listen(robot_id: str, fleet: FleetDep, gateway: GatewayDep) -> dict:
+    """Push-to-talk: the robot starts listening now, without waiting for a voice."""
+    _known(fleet, robot_id)
+    gateway.push_to_talk(robot_id)
+    return {"accepted": True}
 
 
 @router.get("/robot/{robot_id}", include_in_schema=False)

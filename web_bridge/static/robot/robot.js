@@ -27,6 +27,10 @@ async function refresh() {
       document.getElementById("said-ko").textContent = latest.text_ko;
       document.getElementById("said-en").textContent = latest.text_en;
     }
+    document.getElementById("listening").hidden = !screen.listening;
+    const docent = screen.role === "docent";
+    for (const b of document.querySelectorAll("#quick .docent")) b.hidden = !docent;
+    for (const b of document.querySelectorAll("#quick .lobby")) b.hidden = docent;
     const destination = document.getElementById("destination");
     destination.hidden = !screen.destination_ko;
     document.getElementById("destination-name").textContent =
@@ -36,6 +40,21 @@ async function refresh() {
     status.classList.add("offline");
   }
 }
+
+// Every button works without speaking: it is heard exactly as if the words were said
+// (accessibility of public kiosks: voice alone or touch alone).
+async function post(path, body) {
+  const response = await fetch(`/api/v1/robots/${encodeURIComponent(robotId)}${path}`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!response.ok) document.getElementById("status").textContent = `오류 · Error ${response.status}`;
+}
+for (const button of document.querySelectorAll("#quick [data-say]")) {
+  button.dataset.testid = `quick-${button.dataset.say}`;
+  button.addEventListener("click", () => post("/screen/input", { text: button.dataset.say }));
+}
+document.getElementById("talk").addEventListener("click", () => post("/screen/listen"));
 
 refresh();
 setInterval(refresh, 500);
