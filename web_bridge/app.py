@@ -48,6 +48,7 @@ from suwon_web_bridge.routes import (
     stats,
     tasks,
 )
+from suwon_web_bridge.schemas import problem_responses
 from suwon_web_bridge.settings import BridgeSettings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -90,6 +91,8 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True,
                     "Log in with POST /api/v1/auth/token (OAuth2 password flow).",
         version="0.2.0",
         lifespan=lifespan,
+        # Every route may answer with these problem documents (RFC 9457).
+        responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429, 503),
     )
     app.state.fleet = config
     app.state.settings = settings

@@ -210,3 +210,24 @@ class StatsOut(BaseModel):
     tasks_by_status: dict[str, int]
     alerts_per_day: list[DayCount]
     mean_task_seconds: float | None = Field(description="submitted -> completed")
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details (application/problem+json)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict]:
+    """OpenAPI entries for the problem documents a route may answer with."""
+    meaning = {400: "Bad request", 401: "Not logged in, or the token expired",
+               403: "The role does not allow it", 404: "No such resource",
+               409: "Not possible in the current state", 413: "Body too large",
+               422: "Invalid request", 429: "Too many requests",
+               503: "ROS, the fleet manager or the robot is not available"}
+    return {code: {"model": ProblemOut, "description": meaning.get(code, "Problem"),
+                   "content": {"application/problem+json": {}}} for code in codes}
