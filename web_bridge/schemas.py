@@ -210,6 +210,13 @@ class StatsOut(BaseModel):
     tasks_by_status: dict[str, int]
     alerts_per_day: list[DayCount]
     mean_task_seconds: float | None = Field(description="submitted -> completed")
+    interactions_per_day: list[DayCount] = Field(description="visitor turns with a robot")
+    intents: dict[str, int] = Field(description="what visitors asked for")
+    calls_per_day: list[DayCount]
+    calls_by_status: dict[str, int]
+    mean_official_wait_s: float | None = Field(description="call made -> an official accepts")
+    tour_ratings: dict[str, float] = Field(description="mean guest rating (1-5) per course")
+    tours_rated: int
 
 
 class ProblemOut(BaseModel):

@@ -4,6 +4,7 @@ manager writes), without a ROS graph: list filters, paging, history, acknowledge
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import pytest
@@ -43,6 +44,13 @@ def client(tmp_path_factory):
     store.add_alert(Alert("a-2", NOW - 10, "critical", "docent_1", "ilwol_arboretum",
                           "robot_offline", "연결 끊김", "robot offline"))
     store.close()
+    with sqlite3.connect(settings.database) as db:  # as the concierge and tour nodes write
+        from suwon_fleet.concierge.concierge_node import INTERACTIONS_SCHEMA
+
+        db.executescript(INTERACTIONS_SCHEMA)
+        db.executemany("INSERT INTO concierge_interactions (at, robot_id, intent, source) "
+                       "VALUES (?, 'lobby_1', ?, 'voice')",
+                       [(NOW - 50, "where_is"), (NOW - 40, "affirm"), (NOW - 30, "where_is")])
     with TestClient(create_app(with_ros=False, settings=settings)) as test_client:
         test_client.headers["Authorization"] = f"Bearer {log_in(test_client)}"
         yield test_client
@@ -143,3 +151,24 @@ def test_statistics_count_the_days_work(client) -> None:
     assert sum(d["count"] for d in stats["alerts_per_day"]) == 2
     assert stats["mean_task_seconds"] is not None and stats["mean_task_seconds"] >= 0
     assert client.get("/api/v1/stats?days=0").status_code == 422
+    assert stats["interactions_per_day"][-1]["count"] == 3
+    assert stats["intents"] == {"where_is": 2, "affirm": 1}
+    assert stats["tours_rated"] == 0 and stats["tour_ratings"] == {}  # no tour node has run
+
+
+def test_statistics_count_official_calls_and_the_wait_for_an_official(client) -> None:
+    created = client.post("/api/v1/calls", json={
+        "robot_id": "lobby_1", "site_id": "city_hall", "place_id": "waiting_area",
+        "topic": {"text": "전입신고 문의", "service_id": None}})
+    assert created.status_code == 201, created.text
+    call_id = created.json()["call_id"]
+    board = client.app.state.calls.settings.board_tokens["city_hall"].get_secret_value()
+    time.sleep(0.3)
+    accepted = client.post(f"/api/v1/calls/board/{call_id}/accept",
+                           json={"official_name": "김민원", "eta_minutes": 2},
+                           headers={"X-Board-Token": board})
+    assert accepted.status_code == 200, accepted.text
+    stats = client.get("/api/v1/stats?days=7").json()
+    assert stats["calls_per_day"][-1]["count"] >= 1
+    assert stats["calls_by_status"].get("accepted", 0) >= 1
+    assert stats["mean_official_wait_s"] is not None and stats["mean_official_wait_s"] >= 0.3

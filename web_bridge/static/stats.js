@@ -45,6 +45,15 @@ async function load() {
   const byDay = (list) => list.map((d) => ({ label: d.day.slice(5), count: d.count }));
   barChart(document.getElementById('chart-tasks'), byDay(stats.tasks_per_day), 'tasks per day');
   barChart(document.getElementById('chart-alerts'), byDay(stats.alerts_per_day), 'alerts per day');
+  barChart(document.getElementById('chart-interactions'), byDay(stats.interactions_per_day), 'interactions per day');
+  barChart(document.getElementById('chart-intents'), Object.entries(stats.intents)
+    .sort((a, b) => b[1] - a[1]).map(([k, n]) => ({ label: k, count: n })), 'intents');
+  barChart(document.getElementById('chart-calls'), byDay(stats.calls_per_day), 'official calls per day');
+  document.getElementById('official-wait').textContent = stats.mean_official_wait_s == null
+    ? '평균 대기 · mean wait: —'
+    : `평균 대기 · mean wait for an official: ${Math.round(stats.mean_official_wait_s / 60 * 10) / 10} min`;
+  barChart(document.getElementById('chart-ratings'), Object.entries(stats.tour_ratings)
+    .map(([k, n]) => ({ label: k, count: n })), 'tour ratings');
   barChart(document.getElementById('chart-types'), Object.entries(stats.tasks_by_type)
     .map(([k, n]) => ({ label: TYPE_KO[k] ?? k, count: n })), 'tasks by type');
   barChart(document.getElementById('chart-status'), Object.entries(stats.tasks_by_status)
