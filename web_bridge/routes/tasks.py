@@ -90,21 +90,18 @@ async def list_tasks(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict:
     """Newest first."""
+    statuses = list(status or [])
+    if active is not None:  # unfinished (or finished) statuses, within any asked for
+        wanted = [s for s in TaskStatus if s.is_terminal != active]
+        statuses = [s for s in statuses if s in wanted] if statuses else wanted
+        if not statuses:
+            return {"total": 0, "offset": offset, "limit": limit, "items": []}
+    total, page = request.app.state.store.task_page(
+        site_id=site_id, robot_id=robot_id, statuses=statuses, type_=type, offset=offset,
+        limit=limit)
     live = _live(request)
-    tasks = [_task_out(t, live.get(t.task_id)) for t in request.app.state.store.tasks()]
-    if site_id:
-        tasks = [t for t in tasks if t["site_id"] == site_id]
-    if robot_id:
-        tasks = [t for t in tasks if t["robot_id"] == robot_id]
-    if status:
-        tasks = [t for t in tasks if TaskStatus(t["status"]) in status]
-    if type:
-        tasks = [t for t in tasks if t["type"] == type]
-    if active is not None:
-        tasks = [t for t in tasks if TaskStatus(t["status"]).is_terminal != active]
-    tasks.sort(key=lambda t: t["submitted_at"] or 0, reverse=True)
-    return {"total": len(tasks), "offset": offset, "limit": limit,
-            "items": tasks[offset:offset + limit]}
+    return {"total": total, "offset": offset, "limit": limit,
+            "items": [_task_out(t, live.get(t.task_id)) for t in page]}
 
 
 @router.get("/tasks/{task_id}", response_model=TaskDetailOut)

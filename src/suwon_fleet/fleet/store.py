@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS tasks (
     queue_order INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tasks_status ON tasks(status);
+CREATE INDEX IF NOT EXISTS tasks_submitted ON tasks(submitted_at);
 CREATE TABLE IF NOT EXISTS task_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     task_id TEXT NOT NULL REFERENCES tasks(task_id),
@@ -141,6 +142,28 @@ class FleetStore:
         with self._lock:
             rows = self._db.execute(query + " ORDER BY queue_order", params).fetchall()
         return [_task_from_row(row) for row in rows]
+
+    def task_page(self, *, site_id: str | None = None, robot_id: str | None = None,
+                  statuses: list[TaskStatus] | None = None, type_: TaskType | None = None,
+                  offset: int = 0, limit: int = 50) -> tuple[int, list[TaskRecord]]:
+        """Newest first, filtered and paged in SQL (the table grows by the month)."""
+        where, params = [], []
+        for column, value in (("site_id", site_id), ("robot_id", robot_id),
+                              ("type", type_.value if type_ else None)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if statuses:
+            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params += [s.value for s in statuses]
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self._lock:
+            total = self._db.execute(f"SELECT COUNT(*) FROM tasks{clause}", params).fetchone()[0]
+            rows = self._db.execute(
+                f"SELECT {', '.join(_TASK_COLUMNS)} FROM tasks{clause} "
+                "ORDER BY submitted_at DESC, queue_order DESC LIMIT ? OFFSET ?",
+                [*params, limit, offset]).fetchall()
+        return total, [_task_from_row(row) for row in rows]
 
     def task(self, task_id: str) -> TaskRecord | None:
         with self._lock:
