@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -52,6 +52,7 @@ from suwon_web_bridge.schemas import problem_responses
 from suwon_web_bridge.settings import BridgeSettings
 
 STATIC_DIR = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 64 * 1024
 log = logging.getLogger("suwon_web_bridge")
 
 
@@ -110,6 +111,16 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True,
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])
     problems.install(app)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        """Refuse oversized bodies before reading them (the API's bodies are small)."""
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return problems.problem_response(
+                request, 413, "Body Too Large",
+                f"request bodies are limited to {MAX_BODY_BYTES // 1024} KiB", "body-too-large")
+        return await call_next(request)
 
     viewer = [Depends(require(Role.VIEWER))]
     app.include_router(health.router)

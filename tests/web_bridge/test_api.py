@@ -106,3 +106,25 @@ def test_dashboard_is_served(client: TestClient) -> None:
     page = client.get("/dashboard/")
     assert page.status_code == 200 and "dashboard.js" in page.text
     assert client.get("/openapi.json").json()["info"]["title"]
+
+
+def test_oversized_body_is_413_problem(client: TestClient) -> None:
+    response = client.post("/api/v1/tasks", content=b"{" + b" " * 70_000 + b"}",
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_malformed_json_is_422_problem(client: TestClient) -> None:
+    response = client.post("/api/v1/tasks", content=b'{"type": "go_to_place",',
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_tours_of_the_arboretum_in_season(client: TestClient) -> None:
+    tours = {t["tour_id"]: t for t in client.get("/api/v1/sites/ilwol_arboretum/tours").json()}
+    assert {"highlights_30", "wheelchair"} <= set(tours)
+    assert tours["wheelchair"]["accessible"] and tours["highlights_30"]["minutes"] == 30
+    assert all(stop["name_ko"] for stop in tours["highlights_30"]["stops"])
+    assert client.get("/api/v1/sites/city_hall/tours").json() == []

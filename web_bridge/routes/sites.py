@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
 
 from suwon_fleet.core.sites import Fleet, Site
 from suwon_web_bridge.problems import Problem
@@ -75,3 +78,40 @@ def _map_png(site: Site) -> bytes:
 async def get_map_image(site_id: str, fleet: FleetDep) -> Response:
     png = _map_png(site_or_404(fleet, site_id))
     return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=300"})
+
+
+class TourStopOut(BaseModel):
+    place_id: str
+    name_ko: str
+    name_en: str
+    dwell_s: float
+
+
+class TourOut(BaseModel):
+    tour_id: str
+    name_ko: str
+    name_en: str
+    summary_ko: str
+    summary_en: str
+    minutes: int = Field(description="advertised length")
+    accessible: bool = Field(description="step-free: no stairs or steep paths")
+    stops: list[TourStopOut] = Field(description="this season's stops, in order")
+
+
+@router.get("/sites/{site_id}/tours", response_model=list[TourOut])
+async def list_tours(site_id: str, fleet: FleetDep) -> list[TourOut]:
+    """The site's courses (from its site file), with the stops of the current season."""
+    from suwon_fleet.core.tours import season_of
+
+    site = site_or_404(fleet, site_id)
+    season = season_of(datetime.now(ZoneInfo(site.timezone)).date())
+    tours = []
+    for tour_id, course in site.tours.items():
+        stops = [TourStopOut(place_id=stop.place, name_ko=site.places[stop.place].name_ko,
+                             name_en=site.places[stop.place].name_en, dwell_s=stop.dwell_s)
+                 for stop in course.stops_for(season)]
+        tours.append(TourOut(tour_id=tour_id, name_ko=course.name_ko, name_en=course.name_en,
+                             summary_ko=course.summary_ko, summary_en=course.summary_en,
+                             minutes=course.minutes, accessible=course.accessible,
+                             stops=stops))
+    return tours
