@@ -8,6 +8,7 @@ from bench import (
     lidar_bench,
     planner_bench,
     sim_bench,
+    speech_bench,
     tour_bench,
     web_bench,
 )
@@ -19,4 +20,5 @@ if __name__ == "__main__":
     fleet_bench.main()
     web_bench.main()
     intent_bench.main()
+    speech_bench.main()  # about 10 min: 40 phrases x 3 noise levels through vosk
     tour_bench.main()

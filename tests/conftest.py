@@ -41,7 +41,7 @@ def free_port() -> int:
 def repo_root() -> Path:
     return REPO_ROOT
 
-READY_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 120.0  # 11 processes load models and maps: slow on a busy 2-core machine
 # The nodes run on the simulator's clock, so the test fleet can live faster than real time.
 TEST_REAL_TIME_FACTOR = 2.0
 

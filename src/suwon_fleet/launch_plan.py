@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from suwon_fleet.concierge.content import SITE_ID as CONCIERGE_SITE
 from suwon_fleet.core.sites import Fleet
 
 
@@ -52,6 +53,16 @@ def fleet_processes(fleet: Fleet, fleet_file: str = "", web_port: int | None = N
                                  "suwon_fleet.navigation.server_node", f"/{robot_id}", params))
         specs.append(ProcessSpec("robot_agent", "robot_agent", "suwon_fleet.fleet.agent_node",
                                  f"/{robot_id}", params))
+        # Ears and voice: audio from the simulator's microphone topic, a silent speaker.
+        specs.append(ProcessSpec("speech", "speech", "suwon_fleet.speech.speech_node",
+                                 f"/{robot_id}", params))
+        if fleet.robots[robot_id].site == CONCIERGE_SITE:  # a lobby robot: it talks
+            concierge_params = dict(params)
+            if database:
+                concierge_params["database"] = database  # redacted transcripts, counts
+            specs.append(ProcessSpec("concierge", "concierge",
+                                     "suwon_fleet.concierge.concierge_node", f"/{robot_id}",
+                                     concierge_params))
     manager_params = dict(common)
     if database:
         manager_params["database"] = database

@@ -24,7 +24,7 @@ from suwon_fleet.core.errors import ConfigError
 from suwon_fleet.core.sites import load_fleet
 from suwon_fleet.launch_plan import ProcessSpec, command_line_arguments, fleet_processes
 
-READY_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 120.0  # 11 processes load models and maps: slow on a busy 2-core machine
 RESPAWN_DELAY_S = 2.0  # as launch_ros's respawn_delay in launch/fleet_sim.launch.py
 STOP_GRACE_S = 5.0
 

@@ -1,0 +1,129 @@
+"""The lobby concierge over ROS: what a visitor says (or taps) becomes answers, a guided walk
+after confirmation, and an official call, through the real nodes. (Audio through vosk is
+tested in tests/speech; this feeds the recognised words, as the speech node publishes them.)"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import pytest
+import rclpy
+from rclpy.context import Context
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
+from suwon_fleet_interfaces.msg import Heard, Say
+
+from suwon_fleet.core.sites import load_fleet
+
+pytestmark = pytest.mark.ros
+HALL = load_fleet().sites["city_hall"]
+
+
+class Visitor:
+    """Talks to lobby_1 (publishes Heard) and listens to what it says (Say)."""
+
+    def __init__(self) -> None:
+        self.context = Context()
+        rclpy.init(context=self.context)
+        self.node = Node("test_visitor", context=self.context)
+        self.said: list[Say] = []
+        self.node.create_subscription(Say, "/lobby_1/speech/say", self.said.append, 10)
+        self.heard = self.node.create_publisher(Heard, "/lobby_1/speech/heard", 10)
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+        threading.Thread(target=self.executor.spin, daemon=True).start()
+        deadline = time.monotonic() + 60  # the concierge loads its content and analyser
+        while self.heard.get_subscription_count() == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert self.heard.get_subscription_count() > 0, "no concierge listening on lobby_1"
+
+    def say(self, text: str, timeout_s: float = 10.0) -> Say:
+        """Speak, and return the robot's dialogue reply."""
+        before = len(self.said)
+        self.heard.publish(Heard(utterance_id=f"t-{time.monotonic_ns()}", robot_id="lobby_1",
+                                 text=text, confidence=0.9, final=True, source="voice"))
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            replies = [s for s in self.said[before:] if s.kind == Say.KIND_DIALOGUE]
+            if replies:
+                return replies[0]
+            time.sleep(0.05)
+        pytest.fail(f"no reply to {text!r}")
+
+    def close(self) -> None:
+        self.executor.shutdown(timeout_sec=1)
+        self.node.destroy_node()
+        rclpy.shutdown(context=self.context)
+
+
+@pytest.fixture(scope="module")
+def visitor(fleet):
+    talker = Visitor()
+    yield talker
+    talker.close()
+
+
+def tasks_of(fleet, robot_id: str) -> list[dict]:
+    return fleet.get(f"/api/v1/tasks?robot_id={robot_id}&limit=500")["items"]
+
+
+def test_passport_question_then_yes_guides_the_visitor_to_the_counter(fleet, visitor) -> None:
+    before = {t["task_id"] for t in tasks_of(fleet, "lobby_1")}
+    answer = visitor.say("여권 민원실 어디예요?")
+    assert "1번 창구" in answer.text_ko and "?" in answer.text_ko  # where, and may I take you
+    assert answer.text_en
+    time.sleep(1.0)
+    assert {t["task_id"] for t in tasks_of(fleet, "lobby_1")} == before, "moved unasked"
+
+    visitor.say("네")
+    deadline = time.monotonic() + 120
+    guide = None
+    while time.monotonic() < deadline:
+        new = [t for t in tasks_of(fleet, "lobby_1") if t["task_id"] not in before]
+        guide = next((t for t in new if t["type"] == "guide_visitor"), None)
+        if guide and guide["status"] in ("completed", "failed", "canceled"):
+            break
+        time.sleep(0.5)
+    assert guide and guide["status"] == "completed", guide
+    assert guide["place"] == "saebit_counter_1"
+    robot = fleet.get("/api/v1/robots/lobby_1")
+    counter = HALL.places["saebit_counter_1"]
+    assert math.hypot(robot["x"] - counter.x, robot["y"] - counter.y) <= 0.5
+
+
+def test_asking_for_a_veteran_official_creates_a_call(fleet, visitor) -> None:
+    visitor.say("베테랑 공무원 불러 주세요")
+    visitor.say("네")
+    deadline = time.monotonic() + 15
+    calls: list[dict] = []
+    while time.monotonic() < deadline and not calls:
+        calls = fleet.get("/api/v1/calls?robot_id=lobby_1")["items"]
+        time.sleep(0.3)
+    assert calls, "no official call stored"
+    assert calls[0]["site_id"] == "city_hall" and calls[0]["status"] in ("pending", "delivered")
+
+
+def test_nonsense_gets_a_polite_re_ask_and_no_action(fleet, visitor) -> None:
+    before = len(tasks_of(fleet, "lobby_1"))
+    reply = visitor.say("asdf qwer zxcv")
+    assert "다시" in reply.text_ko
+    time.sleep(1.0)
+    assert len(tasks_of(fleet, "lobby_1")) == before
+
+
+def test_a_tap_on_the_screen_is_heard_like_speech(fleet, visitor) -> None:
+    before = len(visitor.said)
+    request = fleet.request("/api/v1/robots/lobby_1/screen/input", {"text": "화장실 어디예요"})
+    import urllib.request
+
+    urllib.request.urlopen(request, timeout=10).close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        replies = [s for s in visitor.said[before:] if s.kind == Say.KIND_DIALOGUE]
+        if replies:
+            assert "화장실" in replies[0].text_ko
+            return
+        time.sleep(0.05)
+    pytest.fail("no reply to the tap")
