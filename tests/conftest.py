@@ -87,13 +87,39 @@ class RunningFleet:
         return self.log_path.read_text(errors="replace")
 
 
+def yaml_robots(fleet_file: Path) -> list[str]:
+    import yaml
+
+    return list(yaml.safe_load(fleet_file.read_text(encoding="utf-8"))["robots"])
+
+
+def shipped_fleet_without_idle_return(root: Path) -> Path:
+    """config/fleet.yaml as shipped, except that idle robots never drive home by themselves:
+    tests that drive a robot directly would otherwise see their goal preempted by it."""
+    import shutil
+
+    import yaml
+
+    from suwon_fleet.core import paths
+
+    shutil.copytree(paths.maps_dir(), root / "maps")
+    shutil.copytree(paths.config_dir() / "sites", root / "config" / "sites")
+    config = yaml.safe_load(paths.fleet_config_path().read_text(encoding="utf-8"))
+    config.setdefault("policies", {})["idle_return_s"] = 1e6
+    fleet_file = root / "config" / "fleet.yaml"
+    fleet_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return fleet_file
+
+
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
     port = free_port()
-    log_path = tmp_path_factory.mktemp("fleet") / "launcher.log"
+    root = tmp_path_factory.mktemp("fleet")
+    log_path = root / "launcher.log"
     log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "suwon_fleet.launcher", "--port", str(port), "--no-respawn",
+         "--fleet-file", str(shipped_fleet_without_idle_return(root)),
          "--real-time-factor", str(TEST_REAL_TIME_FACTOR),
          "--database", str(log_path.parent / "fleet.db")],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -102,7 +128,12 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
              "SUWON_CALLS_BOARD_TOKENS": json.dumps(BOARD_TOKENS)})
     running = RunningFleet(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + READY_TIMEOUT_S
-    while "Dashboard:" not in running.log():
+    robots = len(yaml_robots(root / "config" / "fleet.yaml"))
+    # Ready means every process has loaded: the speech nodes (vosk model, grammar) and the
+    # concierge (Korean analyser) take the CPU for a while after the robots are online, and
+    # a robot driven meanwhile is starved of control cycles on a 2-core machine.
+    while ("Dashboard:" not in running.log()
+           or running.log().count("]: speech for ") < robots):
         if process.poll() is not None or time.monotonic() > deadline:
             os.killpg(process.pid, signal.SIGKILL)
             pytest.fail("fleet did not start:\n" + running.log()[-4000:])

@@ -31,7 +31,13 @@ from suwon_fleet_interfaces.srv import SendCommand
 
 from suwon_fleet.core import paths
 from suwon_fleet.core.sites import load_fleet
-from tests.conftest import ADMIN_PASSWORD, RunningFleet, _group_alive, free_port
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    READY_TIMEOUT_S,
+    RunningFleet,
+    _group_alive,
+    free_port,
+)
 
 pytestmark = pytest.mark.ros
 
@@ -62,7 +68,7 @@ class TwoLobbyFleet:
              "--real-time-factor", "2", "--database", str(root / "fleet.db")],
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "SUWON_BRIDGE_ADMIN_PASSWORD": ADMIN_PASSWORD})
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + READY_TIMEOUT_S
         while "Dashboard:" not in self.log_path.read_text():
             assert self.process.poll() is None and time.monotonic() < deadline, self.log()
             time.sleep(0.2)
