@@ -69,7 +69,9 @@ class TwoLobbyFleet:
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "SUWON_BRIDGE_ADMIN_PASSWORD": ADMIN_PASSWORD})
         deadline = time.monotonic() + READY_TIMEOUT_S
-        while "Dashboard:" not in self.log_path.read_text():
+        # Ready once both speech nodes have loaded their models (see tests/conftest.py).
+        while ("Dashboard:" not in self.log_path.read_text()
+               or self.log_path.read_text().count("]: speech for ") < 2):
             assert self.process.poll() is None and time.monotonic() < deadline, self.log()
             time.sleep(0.2)
         self.api = RunningFleet(self.url, self.process, self.log_path)
