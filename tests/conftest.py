@@ -31,6 +31,12 @@ os.environ.pop("ROS_LOCALHOST_ONLY", None)  # deprecated; when set, rcl ignores 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Modules with a fleet of their own run first, so that fleet is stopped before the
+    shared one starts: two fleets at once starve a 2-core CI machine."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("own_fleet") else 1)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

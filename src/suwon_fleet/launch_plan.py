@@ -53,11 +53,14 @@ def fleet_processes(fleet: Fleet, fleet_file: str = "", web_port: int | None = N
                                  "suwon_fleet.navigation.server_node", f"/{robot_id}", params))
         specs.append(ProcessSpec("robot_agent", "robot_agent", "suwon_fleet.fleet.agent_node",
                                  f"/{robot_id}", params))
+        # Ears, voice and conversation keep wall time: people speak in real time whatever
+        # the simulation's pace, and not following /clock spares each a callback per tick.
+        human_params = {**params, "use_sim_time": False}
         # Ears and voice: audio from the simulator's microphone topic, a silent speaker.
         specs.append(ProcessSpec("speech", "speech", "suwon_fleet.speech.speech_node",
-                                 f"/{robot_id}", params))
+                                 f"/{robot_id}", human_params))
         if fleet.robots[robot_id].site == CONCIERGE_SITE:  # a lobby robot: it talks
-            concierge_params = dict(params)
+            concierge_params = dict(human_params)
             if database:
                 concierge_params["database"] = database  # redacted transcripts, counts
             specs.append(ProcessSpec("concierge", "concierge",

@@ -39,7 +39,7 @@ from tests.conftest import (
     free_port,
 )
 
-pytestmark = pytest.mark.ros
+pytestmark = [pytest.mark.ros, pytest.mark.own_fleet]
 
 RESPAWN_DELAY_S = 6.0  # longer than offline detection, so the outage is seen
 HALL = load_fleet().sites["city_hall"]

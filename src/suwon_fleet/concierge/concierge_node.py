@@ -238,7 +238,7 @@ class Concierge(Node):
 
 
 def main(args: list[str] | None = None) -> None:
-    run_node(Concierge, args, threads=2)
+    run_node(Concierge, args)  # short callbacks only: one thread
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from nav_msgs.msg import Path
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.action.server import ServerGoalHandle
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.node import Node
 from sensor_msgs.msg import BatteryState
 from suwon_fleet_interfaces.action import ExecuteTask
 from suwon_fleet_interfaces.msg import RobotCommand, RobotState, Say, TaskState
@@ -35,6 +34,7 @@ from suwon_fleet.fleet.announcements import AnnouncementScheduler, load_announce
 from suwon_fleet.navigation.navigator import Navigator, TaskResult
 from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import pose_stamped, pose_to_msg
+from suwon_fleet.ros.lean_node import LeanNode
 from suwon_fleet.ros.node_main import run_node
 from suwon_fleet.ros.params import declare
 from suwon_fleet.ros.tf_listener import PlanarTfListener
@@ -44,7 +44,7 @@ TASK_LOOP_PERIOD_S = 0.1
 NAVIGATING_TYPES = {TaskType.GO_TO_PLACE, TaskType.GUIDE_VISITOR, TaskType.DOCK}
 
 
-class RobotAgent(Node):
+class RobotAgent(LeanNode):
     def __init__(self) -> None:
         super().__init__("robot_agent")
         self.robot_id = declare(self, "robot_id", "", "this robot's id in fleet.yaml")

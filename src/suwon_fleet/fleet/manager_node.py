@@ -19,8 +19,6 @@ from pathlib import Path
 
 from rclpy.action import ActionClient
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.event_handler import PublisherEventCallbacks, SubscriptionEventCallbacks
-from rclpy.node import Node
 from suwon_fleet_interfaces.action import ExecuteTask
 from suwon_fleet_interfaces.msg import (
     Alert as AlertMsg,
@@ -49,19 +47,14 @@ from suwon_fleet.fleet.store import FleetStore
 from suwon_fleet.fleet.tasks import TaskRecord, TaskRejected
 from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import pose_from_msg, seconds_to_time
+from suwon_fleet.ros.lean_node import LeanNode
 from suwon_fleet.ros.node_main import run_node
 from suwon_fleet.ros.params import declare
 
 FLEET_STATE_TASKS = 100
-# rclpy gives every publisher and subscription two QoS-event handlers (incompatible QoS and
-# type) that only log, and rebuilds the wait set with all of them on every wake-up. With four
-# entities per robot that was half the manager's CPU at 50 robots (bench/fleet_bench.py), so
-# the per-robot ones go without.
-_QUIET_SUB = SubscriptionEventCallbacks(use_default_callbacks=False)
-_QUIET_PUB = PublisherEventCallbacks(use_default_callbacks=False)
 
 
-class FleetManager(Node):
+class FleetManager(LeanNode):  # no QoS-event handlers: see ros/lean_node.py
     def __init__(self) -> None:
         super().__init__("fleet_manager")
         fleet_file = declare(self, "fleet_file", "", "fleet.yaml; empty = the default")
@@ -81,16 +74,14 @@ class FleetManager(Node):
         self._command_pubs = {}
         for robot_id in self.fleet.robots:
             self.create_subscription(RobotState, f"/{robot_id}/robot_state",
-                                     self._on_robot_state, 10, callback_group=group,
-                                     event_callbacks=_QUIET_SUB)
+                                     self._on_robot_state, 10, callback_group=group)
             self.create_subscription(TaskState, f"/{robot_id}/task_report",
                                      lambda msg, r=robot_id: self._on_task_report(r, msg),
-                                     topics.TASK_UPDATES_QOS, callback_group=group,
-                                     event_callbacks=_QUIET_SUB)
+                                     topics.TASK_UPDATES_QOS, callback_group=group)
             self._task_clients[robot_id] = ActionClient(
                 self, ExecuteTask, f"/{robot_id}/execute_task", callback_group=group)
             self._command_pubs[robot_id] = self.create_publisher(
-                RobotCommand, f"/{robot_id}/command", 10, event_callbacks=_QUIET_PUB)
+                RobotCommand, f"/{robot_id}/command", 10)
         self.state_pub = self.create_publisher(FleetState, topics.FLEET_STATE, 10)
         self.task_pub = self.create_publisher(TaskState, topics.TASK_UPDATES,
                                               topics.TASK_UPDATES_QOS)

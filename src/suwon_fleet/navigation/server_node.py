@@ -37,7 +37,6 @@ from nav_msgs.msg import Path
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.action.server import ServerGoalHandle
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import LaserScan
 from suwon_fleet_interfaces.msg import RobotCommand
@@ -56,6 +55,7 @@ from suwon_fleet.ros.conversions import (
     pose_stamped,
     seconds_to_duration,
 )
+from suwon_fleet.ros.lean_node import LeanNode
 from suwon_fleet.ros.node_main import run_node
 from suwon_fleet.ros.params import declare
 from suwon_fleet.ros.tf_listener import PlanarTfListener
@@ -85,7 +85,7 @@ class Job:
         return self.motions[self.index]
 
 
-class NavigationServer(Node):
+class NavigationServer(LeanNode):
     def __init__(self) -> None:
         super().__init__("navigation_server")
         robot_id = declare(self, "robot_id", "", "robot whose map, zones and limits to use")
@@ -123,7 +123,9 @@ class NavigationServer(Node):
                                  callback_group=actions)
         self.cmd_pub = self.create_publisher(Twist, "cmd_vel", 10)
         self.plan_pub = self.create_publisher(Path, "plan", 1)
-        self.create_timer(1.0 / rate, self._tick, callback_group=loop)
+        # The loop sleeps while there is nothing to drive: an idle robot then costs the
+        # executor no wake-ups (it is restarted by a new goal and by an e-stop).
+        self._loop_timer = self.create_timer(1.0 / rate, self._tick, callback_group=loop)
         for action_type, name, execute in (
                 (NavigateToPose, "navigate_to_pose", self._navigate_to_pose),
                 (NavigateThroughPoses, "navigate_through_poses", self._navigate_through_poses),
@@ -162,7 +164,9 @@ class NavigationServer(Node):
 
     def _on_command(self, msg: RobotCommand) -> None:
         if msg.command == "estop":
-            self._estopped = True
+            with self._lock:
+                self._estopped = True
+                self._loop_timer.reset()  # holds the robot still at every cycle
             self._publish_cmd(0.0, 0.0)  # stop now, not at the next control cycle
             with self._lock:
                 job = self._job
@@ -217,6 +221,7 @@ class NavigationServer(Node):
             previous.done.wait(timeout=2.0)
         with self._lock:
             self._job = job
+            self._loop_timer.reset()
         while not job.done.wait(timeout=0.5):
             if not self.context.ok():
                 break
@@ -320,6 +325,9 @@ class NavigationServer(Node):
         with self._lock:
             job = self._job
             obstacles = self._obstacles
+            if job is None and not self._estopped:
+                self._loop_timer.cancel()
+                return
         if self._estopped:
             self._publish_cmd(0.0, 0.0)
             return

@@ -149,7 +149,7 @@ class SpeechNode(Node):
 
 
 def main(args: list[str] | None = None) -> None:
-    run_node(SpeechNode, args, threads=2)
+    run_node(SpeechNode, args)  # short callbacks only: one thread
 
 
 if __name__ == "__main__":
