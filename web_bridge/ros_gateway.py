@@ -93,7 +93,8 @@ class RosGateway:
                 Empty, f"/{robot_id}/speech/listen", 10, event_callbacks=quiet_pub)
             self.node.create_subscription(
                 Bool, f"/{robot_id}/speech/listening",
-                lambda msg, r=robot_id: self._listening.__setitem__(r, bool(msg.data)), 10,
+                lambda msg, r=robot_id: self._listening.__setitem__(r, bool(msg.data)),
+                topics.INDICATOR_QOS,
                 event_callbacks=quiet_sub)
         self.node.create_service(CreateOfficialCall, CREATE_CALL_SERVICE, self._on_create_call)
         self._submit = self.node.create_client(SubmitTask, topics.SUBMIT_TASK)

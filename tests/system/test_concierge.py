@@ -29,15 +29,20 @@ class Visitor:
         rclpy.init(context=self.context)
         self.node = Node("test_visitor", context=self.context)
         self.said: list[Say] = []
-        self.node.create_subscription(Say, "/lobby_1/speech/say", self.said.append, 10)
+        said = self.node.create_subscription(Say, "/lobby_1/speech/say", self.said.append, 10)
         self.heard = self.node.create_publisher(Heard, "/lobby_1/speech/heard", 10)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
         threading.Thread(target=self.executor.spin, daemon=True).start()
         deadline = time.monotonic() + 60  # the concierge loads its content and analyser
-        while self.heard.get_subscription_count() == 0 and time.monotonic() < deadline:
+
+        def ready() -> bool:  # both ways matched with the concierge and the robot agent
+            return (self.heard.get_subscription_count() >= 2
+                    and said.get_publisher_count() >= 2)
+
+        while not ready() and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert self.heard.get_subscription_count() > 0, "no concierge listening on lobby_1"
+        assert ready(), "no concierge listening on lobby_1"
 
     def say(self, text: str, timeout_s: float = 10.0) -> Say:
         """Speak, and return the robot's dialogue reply."""

@@ -16,6 +16,7 @@ from rclpy.node import Node
 from std_msgs.msg import Bool, UInt8MultiArray
 from suwon_fleet_interfaces.msg import Heard, Say
 
+from suwon_fleet.ros import topics
 from suwon_fleet.speech.synth import synthesize
 
 pytestmark = pytest.mark.ros
@@ -31,26 +32,36 @@ class Microphone:
         self.heard: list[Heard] = []
         self.said: list[Say] = []
         self.speaking: list[tuple[float, bool]] = []
-        self.node.create_subscription(Heard, "/lobby_1/speech/heard", self.heard.append, 10)
+        self.heard_sub = self.node.create_subscription(Heard, "/lobby_1/speech/heard",
+                                                       self.heard.append, 10)
         self.node.create_subscription(Say, "/lobby_1/speech/say", self.said.append, 10)
         self.node.create_subscription(
             Bool, "/lobby_1/speech/speaking",
-            lambda msg: self.speaking.append((time.monotonic(), msg.data)), 10)
+            lambda msg: self.speaking.append((time.monotonic(), msg.data)), topics.INDICATOR_QOS)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
         threading.Thread(target=self.executor.spin, daemon=True).start()
         deadline = time.monotonic() + 60  # the recogniser and the concierge load their data
 
-        def ready() -> bool:  # the speech node hears, the concierge listens (besides us)
+        def ready() -> bool:  # the speech node hears us and we it; the concierge listens
             return (self.audio.get_subscription_count() > 0
-                    and self.node.count_subscribers("/lobby_1/speech/heard") >= 2)
+                    and self.heard_sub.get_publisher_count() > 0
+                    and bool(self.speaking)  # its latest speaking state has reached us
+                    and self.node.count_subscribers("/lobby_1/speech/heard") >= 3)
 
         while not ready() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert ready(), "no speech node or concierge on lobby_1"
 
     def speak(self, text: str) -> None:
-        """The visitor's words, then a second of room silence, in real time."""
+        """The visitor's words, then a second of room silence, in real time.
+
+        Like a visitor, it waits for the robot to finish what it is saying (an idle
+        announcement, say): the microphone is muted meanwhile. Once it hears someone the
+        robot keeps its announcements back.
+        """
+        wait_for(lambda: not self.speaking[-1][1], 30,
+                 "the robot to stop speaking")
         pcm = np.concatenate([np.zeros(8000, np.int16), synthesize(text),
                               np.zeros(16000, np.int16)])
         for start in range(0, len(pcm), CHUNK):
@@ -98,7 +109,13 @@ def test_spoken_question_is_recognised_and_answered(microphone, fleet) -> None:
 def test_what_the_robot_says_is_spoken_for_as_long_as_it_takes(microphone) -> None:
     """The reply above (or an announcement) is played: speaking goes true, then false after
     about the length of the synthesised speech."""
-    wait_for(lambda: any(not on for _, on in microphone.speaking), 30, "speech to finish")
-    starts = [t for t, on in microphone.speaking if on]
-    ends = [t for t, on in microphone.speaking if not on]
-    assert starts and ends and ends[-1] - starts[0] > 0.8  # real-time playback of a sentence
+    def first_utterance_s() -> float | None:
+        """Start to end of the first utterance we saw begin (we may join mid-utterance)."""
+        events = list(microphone.speaking)
+        for i, (started, on) in enumerate(events):
+            if on:
+                return next((t - started for t, on2 in events[i + 1:] if not on2), None)
+        return None
+
+    duration = wait_for(first_utterance_s, 30, "a whole utterance (speaking on, then off)")
+    assert duration > 0.8, microphone.speaking  # real-time playback of a sentence

@@ -23,8 +23,9 @@ from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.action.server import ServerGoalHandle
 from rclpy.callback_groups import ReentrantCallbackGroup
 from sensor_msgs.msg import BatteryState
+from std_msgs.msg import Bool
 from suwon_fleet_interfaces.action import ExecuteTask
-from suwon_fleet_interfaces.msg import RobotCommand, RobotState, Say, TaskState
+from suwon_fleet_interfaces.msg import Heard, RobotCommand, RobotState, Say, TaskState
 
 from suwon_fleet.core.geometry import Pose2D
 from suwon_fleet.core.sites import load_fleet
@@ -42,6 +43,9 @@ from suwon_fleet.ros.tf_listener import PlanarTfListener
 STATE_PERIOD_S = 0.1
 TASK_LOOP_PERIOD_S = 0.1
 NAVIGATING_TYPES = {TaskType.GO_TO_PLACE, TaskType.GUIDE_VISITOR, TaskType.DOCK}
+# Idle announcements never talk over a visitor: after the robot last heard or listened to
+# someone it keeps quiet this long (then the scheduler's first_after_s starts again).
+CONVERSATION_QUIET_S = 20.0
 
 
 class RobotAgent(LeanNode):
@@ -84,6 +88,11 @@ class RobotAgent(LeanNode):
         self.say_pub = self.create_publisher(Say, "speech/say", 10)
         self.create_timer(STATE_PERIOD_S, self._publish_state, callback_group=group)
         if self.announcer is not None:
+            self._last_voice_s = float("-inf")
+            self.create_subscription(Bool, "speech/listening", self._on_voice, 10,
+                                     callback_group=group)
+            self.create_subscription(Heard, "speech/heard", self._on_voice, 10,
+                                     callback_group=group)
             self.create_timer(1.0, self._announce, callback_group=group)
         self.server = ActionServer(
             self, ExecuteTask, "execute_task",
@@ -212,10 +221,15 @@ class RobotAgent(LeanNode):
                 self.logic.navigation_finished(False, "navigation server is not available")
 
     # ---------------------------------------------------------------- idle announcements
+    def _on_voice(self, msg: Bool | Heard) -> None:
+        if isinstance(msg, Heard) or msg.data:
+            self._last_voice_s = self.get_clock().now().nanoseconds * 1e-9
+
     def _announce(self) -> None:
-        with self._lock:
-            idle = self.logic.mode is RobotMode.IDLE and not self._charging
         now = self.get_clock().now()
+        talking = now.nanoseconds * 1e-9 - self._last_voice_s < CONVERSATION_QUIET_S
+        with self._lock:
+            idle = self.logic.mode is RobotMode.IDLE and not self._charging and not talking
         today = dt.datetime.now(self._site_tz).date()  # date limits are the site's days
         item = self.announcer.update(now.nanoseconds * 1e-9, idle, today)
         if item is None:

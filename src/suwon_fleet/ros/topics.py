@@ -13,3 +13,8 @@ ALERTS = "/fleet/alerts"
 # Every task change, kept for late joiners (a restarted web bridge sees recent outcomes).
 TASK_UPDATES_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE,
                               durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
+# A robot's indicators (speech/listening, speech/speaking): the latest value, kept for late
+# joiners, so a screen or a test that starts now knows whether the robot is talking.
+INDICATOR_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                           durability=DurabilityPolicy.TRANSIENT_LOCAL)

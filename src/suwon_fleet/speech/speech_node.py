@@ -23,6 +23,7 @@ from std_msgs.msg import Bool, Empty, UInt8MultiArray
 from suwon_fleet_interfaces.msg import Heard, Say
 
 from suwon_fleet.core.sites import load_fleet
+from suwon_fleet.ros import topics
 from suwon_fleet.ros.node_main import run_node
 from suwon_fleet.ros.params import declare
 from suwon_fleet.speech.audio import FRAME_SAMPLES, MicrophoneSource
@@ -67,8 +68,11 @@ class SpeechNode(Node):
         self.speaker = Speaker(EspeakTTS(), sink, gate=self.listener.gate)
 
         self.heard_pub = self.create_publisher(Heard, "speech/heard", 10)
-        self.listening_pub = self.create_publisher(Bool, "speech/listening", 10)
-        self.speaking_pub = self.create_publisher(Bool, "speech/speaking", 10)
+        self.listening_pub = self.create_publisher(Bool, "speech/listening",
+                                                   topics.INDICATOR_QOS)
+        self.speaking_pub = self.create_publisher(Bool, "speech/speaking", topics.INDICATOR_QOS)
+        self.listening_pub.publish(Bool(data=False))
+        self.speaking_pub.publish(Bool(data=False))
         group = ReentrantCallbackGroup()
         self.create_subscription(Say, "speech/say", self._on_say, 10, callback_group=group)
         self.create_subscription(Empty, "speech/listen",
