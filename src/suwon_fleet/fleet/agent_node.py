@@ -6,12 +6,16 @@
                  of its task, kept for late joiners: a restarted fleet manager learns outcomes),
                  cmd_vel (zero, to hold during e-stop), speech/say (Say: City information
                  while idle, from config/content/announcements.yaml)
-  uses           navigate_to_pose (nav2_msgs) through suwon_fleet.navigation.navigator
+  uses           navigate_to_pose (nav2_msgs) through suwon_fleet.navigation.navigator;
+                 run_tour (RunTour) of its tour guide (docent/tour_node.py) for run_tour
+                 tasks, relaying the tour's progress ("2/6 장미정원 · Rose garden, 12 min
+                 left") as the task's feedback and its outcome as the task's result
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 import uuid
@@ -19,12 +23,12 @@ from zoneinfo import ZoneInfo
 
 from geometry_msgs.msg import Point, Twist
 from nav_msgs.msg import Path
-from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
 from rclpy.action.server import ServerGoalHandle
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from sensor_msgs.msg import BatteryState
-from suwon_fleet_interfaces.action import ExecuteTask
+from suwon_fleet_interfaces.action import ExecuteTask, RunTour
 from suwon_fleet_interfaces.msg import RobotCommand, RobotState, Say, TaskState
 
 from suwon_fleet.core.geometry import Pose2D
@@ -42,6 +46,9 @@ from suwon_fleet.ros.tf_listener import PlanarTfListener
 STATE_PERIOD_S = 0.1
 TASK_LOOP_PERIOD_S = 0.1
 NAVIGATING_TYPES = {TaskType.GO_TO_PLACE, TaskType.GUIDE_VISITOR, TaskType.DOCK}
+TOUR_ANSWER_S = 5.0  # the tour guide accepts or refuses a goal within this (wall) time
+TOUR_SILENT_S = 6.0  # no tour feedback this long (wall): the tour guide died; send it again
+TOUR_RESENDS = 5  # ...at most this often, then the task fails
 
 
 class RobotAgent(Node):
@@ -85,6 +92,7 @@ class RobotAgent(Node):
         self.create_timer(STATE_PERIOD_S, self._publish_state, callback_group=group)
         if self.announcer is not None:
             self.create_timer(1.0, self._announce, callback_group=group)
+        self.tour_client = ActionClient(self, RunTour, "run_tour", callback_group=group)
         self.server = ActionServer(
             self, ExecuteTask, "execute_task",
             execute_callback=self._execute,
@@ -130,6 +138,9 @@ class RobotAgent(Node):
         if task.place and task.place not in self.site.places:
             self.get_logger().warning(f"rejecting task to unknown place {task.place!r}")
             return GoalResponse.REJECT
+        if task.type == TaskType.RUN_TOUR and task.tour_id not in self.site.tours:
+            self.get_logger().warning(f"rejecting unknown tour {task.tour_id!r}")
+            return GoalResponse.REJECT
         with self._lock:
             if self.logic.busy or self.logic.mode is RobotMode.ESTOPPED:
                 return GoalResponse.REJECT
@@ -147,7 +158,9 @@ class RobotAgent(Node):
                 handle.abort()
                 return ExecuteTask.Result(status=TaskStatus.FAILED.value, message=str(exc))
         self._report(request, TaskStatus.UNDERWAY, "")
-        if task_type not in NAVIGATING_TYPES:
+        if task_type is TaskType.RUN_TOUR:
+            self._run_tour(handle, request)
+        elif task_type not in NAVIGATING_TYPES:
             with self._lock:
                 self.logic.navigation_finished(False, f"{task_type} is not supported yet")
         else:
@@ -194,6 +207,77 @@ class RobotAgent(Node):
             handle.abort()
         return ExecuteTask.Result(status=finished.status.value, message=finished.message)
 
+    def _run_tour(self, handle: ServerGoalHandle, request) -> None:
+        """Hand the tour to this robot's tour guide and relay it until it ends.
+
+        The tour guide obeys the operator's pause/resume/e-stop on ``command`` itself; a
+        cancel (of this task, or of the ExecuteTask goal) cancels its goal. A tour guide that
+        goes silent (killed, respawned) is sent the goal again: a live one takes it over, a
+        restarted one starts the tour.
+        """
+        try:
+            extras = json.loads(request.parameters_json or "{}")
+        except ValueError:
+            extras = {}
+        goal = RunTour.Goal(tour_id=request.tour_id,
+                            language=str(extras.get("language", "ko")))
+        latest: list = []  # the newest RunTour feedback
+
+        def finish(succeeded: bool, message: str) -> None:
+            with self._lock:
+                self.logic.tour_finished(succeeded, message)
+
+        tour = None
+        heard_at = time.monotonic()
+        sent = 0
+        progress = 0.0  # never goes back (a repeated narration is still that stop)
+        while self.context.ok():
+            with self._lock:
+                if handle.is_cancel_requested and self.logic.task.status is TaskStatus.UNDERWAY:
+                    self._apply(self.logic.command(Command.CANCEL))
+                status = self.logic.task.status
+            if status is not TaskStatus.UNDERWAY:  # canceled: the tour ends with the task
+                if tour is not None:
+                    tour.cancel_goal_async()
+                return
+            if tour is None or time.monotonic() - heard_at > TOUR_SILENT_S:
+                if sent >= TOUR_RESENDS:
+                    return finish(False, "the tour guide stopped answering")
+                if sent:
+                    self.get_logger().warning(f"tour guide silent: sending {goal.tour_id} again")
+                sent += 1
+                tour = self._send_tour(goal, latest)
+                if tour is None:
+                    return finish(False, f"the tour guide did not take tour {goal.tour_id}")
+                heard_at = time.monotonic()
+                result_future = tour.get_result_async()
+            if result_future.done():
+                answer = result_future.result().result
+                return finish(answer.success, answer.message)
+            if latest:
+                feedback, heard_at = latest.pop(), time.monotonic()
+                latest.clear()
+                done = feedback.current_stop + (1 if feedback.phase in (
+                    "dwelling", "rating", "finished") else 0)
+                progress = max(progress, done / max(1, feedback.total_stops))
+                handle.publish_feedback(ExecuteTask.Feedback(
+                    status=TaskStatus.UNDERWAY.value, message=_tour_line(feedback),
+                    progress=progress, distance_remaining=0.0))
+            time.sleep(TASK_LOOP_PERIOD_S)
+
+    def _send_tour(self, goal: RunTour.Goal, latest: list):
+        """Send the RunTour goal; the accepted goal handle, or None."""
+        if not self.tour_client.wait_for_server(timeout_sec=TOUR_ANSWER_S):
+            return None
+        answered = threading.Event()
+        future = self.tour_client.send_goal_async(goal, feedback_callback=lambda m: (
+            latest.append(m.feedback)))
+        future.add_done_callback(lambda _f: answered.set())
+        if not answered.wait(TOUR_ANSWER_S):
+            return None
+        tour = future.result()
+        return tour if tour is not None and tour.accepted else None
+
     def _report(self, request, status: TaskStatus, message: str) -> None:
         self.report_pub.publish(TaskState(task_id=request.task_id, request=request,
                                           status=status.value, robot_id=self.robot_id,
@@ -206,6 +290,8 @@ class RobotAgent(Node):
             self.navigator.cancelTask()
             self.cmd_pub.publish(Twist())
         elif effect is Effect.NAVIGATE:
+            if self.logic.task.type is TaskType.RUN_TOUR:
+                return  # the tour guide resumes its own tour (it hears the same command)
             place = self.site.places[self.logic.task.place]
             goal = pose_stamped(place.pose, self.get_clock().now().to_msg())
             if not self.navigator.goToPose(goal):
@@ -253,6 +339,13 @@ class RobotAgent(Node):
             msg.current_place = task.place if task else ""
             msg.path = [Point(x=x, y=y) for x, y in self._path] if task else []
         self.state_pub.publish(msg)
+
+
+def _tour_line(feedback: RunTour.Feedback) -> str:
+    """ "2/6 장미정원 · Rose garden, 12 min left" """
+    minutes = max(1, round(feedback.seconds_remaining / 60.0))
+    return (f"{feedback.current_stop + 1}/{feedback.total_stops} {feedback.stop_name}, "
+            f"{minutes} min left")
 
 
 def main(args: list[str] | None = None) -> None:
