@@ -172,33 +172,33 @@ def test_tour_as_a_fleet_task_obeys_korean_voice_commands(docent) -> None:
     v.wait(lambda: phase(v, 0) in ("moving", "waiting_for_group"), 10, "going on")
 
     # The tour guide is killed on the way to stop 2: respawned, sent its goal again by the
-    # agent, it takes the tour up where it was, and the task goes on.
+    # agent, it takes the tour up where it was (no second introduction), and the task goes on.
     v.wait(lambda: phase(v, 1) == "moving", 60, "under way to stop 2")
     os.kill(v.fleet.pid_of("suwon_fleet.docent.tour_node"), signal.SIGKILL)
-    v.wait_said("Back to the tour: on to the Herb garden", 30)
-    v.wait(lambda: phase(v, 1) == "moving", 10, "under way to stop 2 again")
-    v.say("다음으로 넘어가 주세요")
-    v.wait_said("We will skip the Herb garden", 10)
-    v.wait(lambda: phase(v, 2) == "moving", 10, "on to stop 3")
+    v.wait_said("Back to the tour: on to the Herb garden", 40)
 
-    v.wait(lambda: phase(v, 2) in ("dwelling",), 60, "the greenhouse described")
+    v.wait(lambda: phase(v, 1) == "dwelling", 60, "the herb garden described")
     v.say("다시 한 번 설명해 주세요")
-    v.wait(lambda: v.narrations().count("Ahead is the greenhouse.") == 2, 10, "said again")
+    v.wait(lambda: v.narrations().count("This is the herb garden.") == 2, 10, "said again")
+
+    v.wait(lambda: phase(v, 2) == "moving", 30, "under way to stop 3")
+    v.say("다음으로 넘어가 주세요")
+    v.wait_said("We will skip the Exhibition greenhouse", 10)
 
     v.wait(lambda: phase(v) == "rating", 60, "asked for a rating")
     v.say("다섯 점이요")
     done = v.wait(lambda: (t := v.task(task_id)) is not None and t.status in (
         "completed", "failed", "canceled") and t, 30, "the task finished")
     assert done.status == "completed", done.message
-    assert v.narrations() == ["This is the main junction.", "Ahead is the greenhouse.",
-                              "Ahead is the greenhouse."]
+    assert v.narrations() == ["This is the main junction.", "This is the herb garden.",
+                              "This is the herb garden."]
     assert sum("Hello, I am the docent robot" in s for s in v.sayings()) == 1
     assert ratings(v)[-1] == ("test_short", 5, "completed", 2)
     # The agent relays the tour as its task's progress: "k/n stop, m min left".
     messages = [f.message for f in v.task_feedback]
     assert any(m.startswith("1/3 중앙길 갈림길 · Main axis junction, ") and m.endswith("min left")
                for m in messages), messages[:5]
-    assert any(m.startswith("3/3 전시온실") for m in messages)
+    assert any(m.startswith("3/3 전시온실 · Exhibition greenhouse") for m in messages)
     progress = [f.progress for f in v.task_feedback]
     assert progress == sorted(progress) and progress[-1] == pytest.approx(1.0)
     v.wait(lambda: v.poses[-1][2] == "idle", 10, "the agent idle again")

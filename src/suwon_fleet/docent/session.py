@@ -178,8 +178,7 @@ class TourSession:
         self.outbox: list[Output] = []
         self.last_group: RearGroup | _Group | None = None
         self._last_scan: tuple[Scan, Pose2D | None] | None = None
-        self._map_filter = self.behind.map_filter or MapFilter(site.map,
-                                                               config.rear.map_tolerance)
+        self._map_filter: MapFilter = self.behind.map_filter  # type: ignore[assignment]
         self._walking = False
         self._drive: Drive | None = None  # the live one
         self._drive_deadline = math.inf
@@ -263,11 +262,10 @@ class TourSession:
                 self._walking = True
             behind = self.behind.update(scan, pose)
             near = around.nearest_m is not None and around.nearest_m <= BESIDE_M
+            distances = [d for d in (behind.nearest_m, around.nearest_m if near else None)
+                         if d is not None]
             group = _Group(max(behind.count, around.count if near else 0),
-                           min(d for d in (behind.nearest_m,
-                                           around.nearest_m if near else None,
-                                           math.inf) if d is not None))
-            group = group if math.isfinite(group.nearest_m) else _Group(group.count, None)
+                           min(distances) if distances else None)
         else:
             self._walking = False
             group = around

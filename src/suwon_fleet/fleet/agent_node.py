@@ -46,6 +46,7 @@ from suwon_fleet.ros.tf_listener import PlanarTfListener
 STATE_PERIOD_S = 0.1
 TASK_LOOP_PERIOD_S = 0.1
 NAVIGATING_TYPES = {TaskType.GO_TO_PLACE, TaskType.GUIDE_VISITOR, TaskType.DOCK}
+TOUR_SERVER_WAIT_S = 30.0  # for the tour guide to be up (starting, or being respawned)
 TOUR_ANSWER_S = 5.0  # the tour guide accepts or refuses a goal within this (wall) time
 TOUR_SILENT_S = 6.0  # no tour feedback this long (wall): the tour guide died; send it again
 TOUR_RESENDS = 5  # ...at most this often, then the task fails
@@ -213,7 +214,7 @@ class RobotAgent(Node):
         The tour guide obeys the operator's pause/resume/e-stop on ``command`` itself; a
         cancel (of this task, or of the ExecuteTask goal) cancels its goal. A tour guide that
         goes silent (killed, respawned) is sent the goal again: a live one takes it over, a
-        restarted one starts the tour.
+        restarted one takes the tour up at the stop it had reached (docent/progress.py).
         """
         try:
             extras = json.loads(request.parameters_json or "{}")
@@ -246,14 +247,14 @@ class RobotAgent(Node):
                 if sent:
                     self.get_logger().warning(f"tour guide silent: sending {goal.tour_id} again")
                 sent += 1
-                tour = self._send_tour(goal, latest)
-                if tour is None:
-                    return finish(False, f"the tour guide did not take tour {goal.tour_id}")
+                tour, refused = self._send_tour(goal, latest)
                 heard_at = time.monotonic()
+                if refused:
+                    return finish(False, f"the tour guide refused tour {goal.tour_id}")
+                if tour is None:
+                    continue  # not up (yet, or again): try once more
                 result_future = tour.get_result_async()
-            if result_future.done():
-                answer = result_future.result().result
-                return finish(answer.success, answer.message)
+            finished = result_future.done()  # (the feedback it sent last is relayed first)
             if latest:
                 feedback, heard_at = latest.pop(), time.monotonic()
                 latest.clear()
@@ -263,20 +264,28 @@ class RobotAgent(Node):
                 handle.publish_feedback(ExecuteTask.Feedback(
                     status=TaskStatus.UNDERWAY.value, message=_tour_line(feedback),
                     progress=progress, distance_remaining=0.0))
+            if finished:
+                answer = result_future.result().result
+                return finish(answer.success, answer.message)
             time.sleep(TASK_LOOP_PERIOD_S)
 
     def _send_tour(self, goal: RunTour.Goal, latest: list):
-        """Send the RunTour goal; the accepted goal handle, or None."""
-        if not self.tour_client.wait_for_server(timeout_sec=TOUR_ANSWER_S):
-            return None
+        """Send the RunTour goal: (the accepted goal handle or None, refused outright)."""
+        if not self.tour_client.wait_for_server(timeout_sec=TOUR_SERVER_WAIT_S):
+            return None, False
         answered = threading.Event()
         future = self.tour_client.send_goal_async(goal, feedback_callback=lambda m: (
             latest.append(m.feedback)))
         future.add_done_callback(lambda _f: answered.set())
         if not answered.wait(TOUR_ANSWER_S):
-            return None
+            # Given up on: should it be accepted after all, it must not run unsupervised.
+            future.add_done_callback(lambda f: f.result() is not None and f.result().accepted
+                                     and f.result().cancel_goal_async())
+            return None, False
         tour = future.result()
-        return tour if tour is not None and tour.accepted else None
+        if tour is None or not tour.accepted:
+            return None, True
+        return tour, False
 
     def _report(self, request, status: TaskStatus, message: str) -> None:
         self.report_pub.publish(TaskState(task_id=request.task_id, request=request,
