@@ -63,6 +63,7 @@ setup(
             "simulator = suwon_sim.simulator_node:main",
             "navigation_server = suwon_fleet.navigation.server_node:main",
             "robot_agent = suwon_fleet.fleet.agent_node:main",
+            "tour_guide = suwon_fleet.docent.tour_node:main",
             "concierge = suwon_fleet.concierge.concierge_node:main",
             "speech = suwon_fleet.speech.speech_node:main",
             "fleet_manager = suwon_fleet.fleet.manager_node:main",

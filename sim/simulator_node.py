@@ -6,8 +6,10 @@ ros_gz_bridge or a real base), per robot namespace:
   publishes   odom (nav_msgs/Odometry, odom -> base_link, with configurable noise),
               tf (map -> odom -> base_link), tf_static (base_link -> base_scan),
               scan (sensor_msgs/LaserScan, 360 beams, 10 Hz), battery_state (1 Hz)
-and globally /clock (sim time) and /sim/visitors/<site_id> (geometry_msgs/PoseArray); for
-tests and demos /sim/<robot>/set_battery (std_msgs/Float32, percent) sets a battery level.
+and globally /clock (sim time) and /sim/visitors/<site_id> (geometry_msgs/PoseArray: the
+visitors, then any tour guests); for tests and demos /sim/<robot>/set_battery
+(std_msgs/Float32, percent) sets a battery level, and /sim/<robot>/tour_group (std_msgs/String,
+JSON, see guests.py) starts a group of guests following the robot, holds or splits it.
 
 Physics runs on its own thread at ``physics_rate`` in sim time, paced to
 ``real_time_factor`` x wall time (0 = as fast as possible). Sim time starts at the wall time
@@ -16,6 +18,7 @@ of start-up, so stamps read like wall time at a factor of 1.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import threading
@@ -29,7 +32,7 @@ from rclpy.qos import qos_profile_sensor_data
 from rclpy.time import Time
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import BatteryState, LaserScan
-from std_msgs.msg import Float32
+from std_msgs.msg import Float32, String
 from tf2_msgs.msg import TFMessage
 
 from suwon_fleet.core.geometry import Pose2D, compose, invert
@@ -39,6 +42,7 @@ from suwon_fleet.ros.lean_node import LeanNode
 from suwon_fleet.ros.node_main import run_node
 from suwon_fleet.ros.params import declare
 from suwon_fleet.ros.tf_listener import TF_STATIC_QOS
+from suwon_sim.guests import TourGroups
 from suwon_sim.visitors import VisitorCrowd
 from suwon_sim.world import OdomNoise, SimRobot, SiteWorld
 
@@ -80,7 +84,9 @@ class SimulatorNode(LeanNode):
                 if count:
                     spots = [(p.x, p.y) for p in site.places.values() if p.kind != "dock"]
                     crowd = VisitorCrowd(site.map, spots, count, seed=sim.seed)
-                world = self.worlds[site.site_id] = SiteWorld(site.site_id, site.map, crowd=crowd)
+                world = self.worlds[site.site_id] = SiteWorld(site.site_id, site.map)
+                # The visitors, plus tour groups following robots on request.
+                world.crowd = TourGroups(site.map, world.robots, crowd, seed=sim.seed)
                 self._visitor_pubs[site.site_id] = self.create_publisher(
                     PoseArray, f"/sim/visitors/{site.site_id}", 10)
             start = site.places[cfg.start or cfg.home]
@@ -120,7 +126,18 @@ class SimulatorNode(LeanNode):
             with self._lock:
                 robot.battery_percent = max(0.0, min(100.0, float(msg.data)))
 
+        def on_tour_group(msg: String) -> None:  # a test and demo hook: guests following
+            try:
+                data = json.loads(msg.data)
+                with self._lock:
+                    done = self.worlds[robot.site_id].crowd.command(robot.robot_id, data)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                self.get_logger().warning(f"tour_group for {robot.robot_id}: {exc!r}")
+                return
+            self.get_logger().info(f"tour group of {robot.robot_id}: {done}")
+
         self.create_subscription(Twist, f"{ns}/cmd_vel", on_cmd, 10)
+        self.create_subscription(String, f"/sim{ns}/tour_group", on_tour_group, 10)
         self.create_subscription(Float32, f"/sim{ns}/set_battery", on_set_battery, 10)
         self.create_subscription(PoseWithCovarianceStamped, f"{ns}/initialpose",
                                  on_initial_pose, 10)

@@ -53,6 +53,13 @@ def fleet_processes(fleet: Fleet, fleet_file: str = "", web_port: int | None = N
                                  "suwon_fleet.navigation.server_node", f"/{robot_id}", params))
         specs.append(ProcessSpec("robot_agent", "robot_agent", "suwon_fleet.fleet.agent_node",
                                  f"/{robot_id}", params))
+        if fleet.sites[fleet.robots[robot_id].site].tours:  # a docent: it gives tours
+            tour_params = dict(params)
+            if database:
+                tour_params["database"] = database  # ratings beside the fleet's tasks
+            specs.append(ProcessSpec("tour_guide", "tour_guide",
+                                     "suwon_fleet.docent.tour_node", f"/{robot_id}",
+                                     tour_params))
         # Ears, voice and conversation keep wall time: people speak in real time whatever
         # the simulation's pace, and not following /clock spares each a callback per tick.
         human_params = {**params, "use_sim_time": False}

@@ -67,3 +67,24 @@ def test_second_task_refused_while_busy() -> None:
     logic = started()
     with pytest.raises(RuntimeError, match="busy"):
         logic.start(ActiveTask("t2", TaskType.GO_TO_PLACE, "entrance"))
+
+
+def test_a_tour_ends_whatever_the_mode_and_resume_does_not_navigate() -> None:
+    logic = started(TaskType.RUN_TOUR)
+    assert logic.mode is RobotMode.TOURING
+    assert logic.command(Command.PAUSE) is Effect.STOP
+    # The tour guide resumes its own tour; the agent has nowhere to navigate to.
+    assert logic.command(Command.RESUME) is Effect.NAVIGATE
+    assert logic.mode is RobotMode.TOURING
+    logic.command(Command.PAUSE)
+    logic.tour_finished(False, "low_battery: 3/6 stops narrated")  # ends even while paused
+    task = logic.finish()
+    assert task.status is TaskStatus.FAILED and logic.mode is RobotMode.IDLE
+
+
+def test_a_tour_ended_during_an_estop_keeps_the_robot_estopped() -> None:
+    logic = started(TaskType.RUN_TOUR)
+    logic.command(Command.ESTOP)
+    logic.tour_finished(True, "completed")
+    assert logic.finish().status is TaskStatus.COMPLETED
+    assert logic.mode is RobotMode.ESTOPPED

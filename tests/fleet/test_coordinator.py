@@ -136,8 +136,25 @@ def test_restarted_robot_that_lost_its_task_gets_it_requeued(coordinator) -> Non
     report(coordinator, "lobby_1")  # idle, within the grace period: fine
     assert task.status is TaskStatus.UNDERWAY
     coordinator.clock.t += 3.0
+    assert not assigns(report(coordinator, "lobby_1"))  # first seen without it: a grace
+    coordinator.clock.t += 2.5
     actions = report(coordinator, "lobby_1")  # still idle: it lost the task
     assert assigns(actions) == [(task.task_id, "lobby_1")] and task.attempt == 2
+
+
+def test_a_state_without_the_task_just_before_its_final_report_is_no_loss(coordinator) -> None:
+    """A robot's state and its task report travel on different topics: the state saying it
+    is idle can arrive first. The task must not be dispatched (and done) a second time."""
+    online(coordinator, "lobby_1")
+    task, _ = coordinator.submit("go_to_place", "city_hall", "entrance")
+    coordinator.goal_answer(task.task_id, "lobby_1", True)
+    coordinator.clock.t += 30.0
+    report(coordinator, "lobby_1", mode="navigating", task=task.task_id)
+    coordinator.clock.t += 0.1
+    actions = report(coordinator, "lobby_1")  # finished: idle, its report still on the way
+    coordinator.clock.t += 0.1
+    actions += coordinator.task_report("lobby_1", task.task_id, "completed", "", 1.0)
+    assert not assigns(actions) and task.status is TaskStatus.COMPLETED and task.attempt == 1
 
 
 def test_late_report_from_a_previous_robot_is_ignored(coordinator) -> None:

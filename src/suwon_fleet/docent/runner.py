@@ -267,6 +267,28 @@ class TourRunner:
     def finished(self) -> bool:
         return self.phase is Phase.FINISHED
 
+    @property
+    def position(self) -> Point:
+        """Where the runner believes the robot is (the last pose, arrival or start)."""
+        return self._position
+
+    @property
+    def stops_done(self) -> int:
+        """Stops narrated or skipped so far."""
+        return len(self._outcomes)
+
+    @property
+    def outcomes(self) -> list[StopOutcome]:
+        return [self._outcomes[i] for i in sorted(self._outcomes)]
+
+    @property
+    def narrations(self) -> list[str]:
+        return list(self._narrations)
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.clock() - self._started_at if self.phase is not Phase.READY else 0.0
+
     def _say(self, text: Text, kind: str = "announcement") -> float:
         duration = self.plan.model.speech_s(text, self.plan.language)
         self.outbox.append(Say(text, self.plan.language, kind, duration))
@@ -308,6 +330,26 @@ class TourRunner:
         self.phase = Phase.INTRO
         self._deadline = now + self._say(self.plan.intro)
         self._progress()
+
+    def resume(self, index: int, outcomes: list[StopOutcome], narrations: list[str],
+               elapsed_s: float) -> None:
+        """Take up a tour that was interrupted before stop ``index`` (the robot's tour guide
+        restarted): no introduction again, a word to the group and on to that stop."""
+        if self.phase is not Phase.READY:
+            raise RuntimeError("the tour has already started")
+        now = self.clock()
+        self._started_at = now - elapsed_s
+        self._stop_started_at = self._last_with_us = now
+        self._outcomes = {o.index: o for o in outcomes if 0 <= o.index < len(self.stops)}
+        self._narrations = list(narrations)
+        narrated = [o.index for o in outcomes if o.status == "narrated"]
+        self._last_narrated = max(narrated) if narrated else None
+        course = self.plan.course
+        self.outbox.append(Screen(Text(ko=course.name_ko, en=course.name_en)))
+        self.phase = Phase.NAVIGATING  # _go_to's farewell needs a started tour
+        if index < len(self.stops):
+            self._say(phrases.back_to_tour(self.stops[index].name))
+        self._go_to(index, purpose="return")
 
     def on_arrived(self, request_id: int | None = None) -> None:
         """The navigation reached the requested pose."""

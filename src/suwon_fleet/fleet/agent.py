@@ -65,6 +65,17 @@ class AgentLogic:
         self.mode = RobotMode.IDLE if succeeded else RobotMode.ERROR
         return Effect.NONE
 
+    def tour_finished(self, succeeded: bool, message: str = "") -> Effect:
+        """The tour guide ended the active tour task. Unlike a navigation, a tour ends
+        whatever the mode: a critical battery ends it even while an operator holds it."""
+        if self.task is None or self.task.status is not TaskStatus.UNDERWAY:
+            return Effect.NONE
+        self.task.status = TaskStatus.COMPLETED if succeeded else TaskStatus.FAILED
+        self.task.message = message
+        if self.mode is not RobotMode.ESTOPPED:
+            self.mode = RobotMode.IDLE
+        return Effect.NONE
+
     def finish(self) -> ActiveTask | None:
         """Hand back the finished task and become available again."""
         task, self.task = self.task, None

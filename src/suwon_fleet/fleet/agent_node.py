@@ -6,12 +6,16 @@
                  of its task, kept for late joiners: a restarted fleet manager learns outcomes),
                  cmd_vel (zero, to hold during e-stop), speech/say (Say: City information
                  while idle, from config/content/announcements.yaml)
-  uses           navigate_to_pose (nav2_msgs) through suwon_fleet.navigation.navigator
+  uses           navigate_to_pose (nav2_msgs) through suwon_fleet.navigation.navigator;
+                 run_tour (RunTour) of its tour guide (docent/tour_node.py) for run_tour
+                 tasks, relaying the tour's progress ("2/6 장미정원 · Rose garden, 12 min
+                 left") as the task's feedback and its outcome as the task's result
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 import uuid
@@ -19,12 +23,12 @@ from zoneinfo import ZoneInfo
 
 from geometry_msgs.msg import Point, Twist
 from nav_msgs.msg import Path
-from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
 from rclpy.action.server import ServerGoalHandle
 from rclpy.callback_groups import ReentrantCallbackGroup
 from sensor_msgs.msg import BatteryState
 from std_msgs.msg import Bool
-from suwon_fleet_interfaces.action import ExecuteTask
+from suwon_fleet_interfaces.action import ExecuteTask, RunTour
 from suwon_fleet_interfaces.msg import Heard, RobotCommand, RobotState, Say, TaskState
 
 from suwon_fleet.core.geometry import Pose2D
@@ -46,6 +50,13 @@ NAVIGATING_TYPES = {TaskType.GO_TO_PLACE, TaskType.GUIDE_VISITOR, TaskType.DOCK}
 # Idle announcements never talk over a visitor: after the robot last heard or listened to
 # someone it keeps quiet this long (then the scheduler's first_after_s starts again).
 CONVERSATION_QUIET_S = 20.0
+TOUR_SERVER_WAIT_S = 30.0  # for the tour guide to be up (starting, or being respawned)
+TOUR_ANSWER_S = 5.0  # the tour guide accepts or refuses a goal within this (wall) time
+# No tour feedback this long (wall; the guide sends it every second): the tour guide died, so
+# send the goal again. Generous, because a loaded machine can hold feedback up for seconds,
+# and a live guide given the goal again for a tour that has just ended would start it anew.
+TOUR_SILENT_S = 15.0
+TOUR_RESENDS = 5  # ...at most this often, then the task fails
 
 
 class RobotAgent(LeanNode):
@@ -94,6 +105,7 @@ class RobotAgent(LeanNode):
             self.create_subscription(Heard, "speech/heard", self._on_voice, 10,
                                      callback_group=group)
             self.create_timer(1.0, self._announce, callback_group=group)
+        self.tour_client = ActionClient(self, RunTour, "run_tour", callback_group=group)
         self.server = ActionServer(
             self, ExecuteTask, "execute_task",
             execute_callback=self._execute,
@@ -139,6 +151,9 @@ class RobotAgent(LeanNode):
         if task.place and task.place not in self.site.places:
             self.get_logger().warning(f"rejecting task to unknown place {task.place!r}")
             return GoalResponse.REJECT
+        if task.type == TaskType.RUN_TOUR and task.tour_id not in self.site.tours:
+            self.get_logger().warning(f"rejecting unknown tour {task.tour_id!r}")
+            return GoalResponse.REJECT
         with self._lock:
             if self.logic.busy or self.logic.mode is RobotMode.ESTOPPED:
                 return GoalResponse.REJECT
@@ -156,7 +171,9 @@ class RobotAgent(LeanNode):
                 handle.abort()
                 return ExecuteTask.Result(status=TaskStatus.FAILED.value, message=str(exc))
         self._report(request, TaskStatus.UNDERWAY, "")
-        if task_type not in NAVIGATING_TYPES:
+        if task_type is TaskType.RUN_TOUR:
+            self._run_tour(handle, request)
+        elif task_type not in NAVIGATING_TYPES:
             with self._lock:
                 self.logic.navigation_finished(False, f"{task_type} is not supported yet")
         else:
@@ -191,10 +208,12 @@ class RobotAgent(LeanNode):
             if self.logic.task.status is TaskStatus.UNDERWAY:  # shutting down mid-task
                 self.logic.task.status = TaskStatus.KILLED
                 self.logic.task.message = "robot agent shut down"
+            # Reported before the robot's state can show it without the task (the state
+            # timer takes this lock too), so the manager hears the outcome first.
+            self._report(request, self.logic.task.status, self.logic.task.message)
             finished = self.logic.finish()
             self._path = []
         self.get_logger().info(f"task {finished.task_id} {finished.status}: {finished.message}")
-        self._report(request, finished.status, finished.message)
         if finished.status is TaskStatus.CANCELED and handle.is_cancel_requested:
             handle.canceled()
         elif finished.status is TaskStatus.COMPLETED:
@@ -202,6 +221,86 @@ class RobotAgent(LeanNode):
         else:
             handle.abort()
         return ExecuteTask.Result(status=finished.status.value, message=finished.message)
+
+    def _run_tour(self, handle: ServerGoalHandle, request) -> None:
+        """Hand the tour to this robot's tour guide and relay it until it ends.
+
+        The tour guide obeys the operator's pause/resume/e-stop on ``command`` itself; a
+        cancel (of this task, or of the ExecuteTask goal) cancels its goal. A tour guide that
+        goes silent (killed, respawned) is sent the goal again: a live one takes it over, a
+        restarted one takes the tour up at the stop it had reached (docent/progress.py).
+        """
+        try:
+            extras = json.loads(request.parameters_json or "{}")
+        except ValueError:
+            extras = {}
+        goal = RunTour.Goal(tour_id=request.tour_id,
+                            language=str(extras.get("language", "ko")))
+        latest: list = []  # the newest RunTour feedback
+
+        def finish(succeeded: bool, message: str) -> None:
+            with self._lock:
+                self.logic.tour_finished(succeeded, message)
+
+        tour = result_future = None
+        heard_at = time.monotonic()
+        sent = 0
+        progress = 0.0  # never goes back (a repeated narration is still that stop)
+        while self.context.ok():
+            with self._lock:
+                if handle.is_cancel_requested and self.logic.task.status is TaskStatus.UNDERWAY:
+                    self._apply(self.logic.command(Command.CANCEL))
+                status = self.logic.task.status
+            if status is not TaskStatus.UNDERWAY:  # canceled: the tour ends with the task
+                if tour is not None:
+                    tour.cancel_goal_async()
+                return
+            # (Its last feedback is relayed below before the end is.)
+            finished = result_future is not None and result_future.done()
+            if not finished and (tour is None or time.monotonic() - heard_at > TOUR_SILENT_S):
+                if sent >= TOUR_RESENDS:
+                    return finish(False, "the tour guide stopped answering")
+                if sent:
+                    self.get_logger().warning(f"tour guide silent: sending {goal.tour_id} again")
+                sent += 1
+                tour, refused = self._send_tour(goal, latest)
+                heard_at = time.monotonic()
+                if refused:
+                    return finish(False, f"the tour guide refused tour {goal.tour_id}")
+                if tour is None:
+                    continue  # not up (yet, or again): try once more
+                result_future = tour.get_result_async()
+            if latest:
+                feedback, heard_at = latest.pop(), time.monotonic()
+                latest.clear()
+                done = feedback.current_stop + (1 if feedback.phase in (
+                    "dwelling", "rating", "finished") else 0)
+                progress = max(progress, done / max(1, feedback.total_stops))
+                handle.publish_feedback(ExecuteTask.Feedback(
+                    status=TaskStatus.UNDERWAY.value, message=_tour_line(feedback),
+                    progress=progress, distance_remaining=0.0))
+            if finished:
+                answer = result_future.result().result
+                return finish(answer.success, answer.message)
+            time.sleep(TASK_LOOP_PERIOD_S)
+
+    def _send_tour(self, goal: RunTour.Goal, latest: list):
+        """Send the RunTour goal: (the accepted goal handle or None, refused outright)."""
+        if not self.tour_client.wait_for_server(timeout_sec=TOUR_SERVER_WAIT_S):
+            return None, False
+        answered = threading.Event()
+        future = self.tour_client.send_goal_async(goal, feedback_callback=lambda m: (
+            latest.append(m.feedback)))
+        future.add_done_callback(lambda _f: answered.set())
+        if not answered.wait(TOUR_ANSWER_S):
+            # Given up on: should it be accepted after all, it must not run unsupervised.
+            future.add_done_callback(lambda f: f.result() is not None and f.result().accepted
+                                     and f.result().cancel_goal_async())
+            return None, False
+        tour = future.result()
+        if tour is None or not tour.accepted:
+            return None, True
+        return tour, False
 
     def _report(self, request, status: TaskStatus, message: str) -> None:
         self.report_pub.publish(TaskState(task_id=request.task_id, request=request,
@@ -215,6 +314,8 @@ class RobotAgent(LeanNode):
             self.navigator.cancelTask()
             self.cmd_pub.publish(Twist())
         elif effect is Effect.NAVIGATE:
+            if self.logic.task.type is TaskType.RUN_TOUR:
+                return  # the tour guide resumes its own tour (it hears the same command)
             place = self.site.places[self.logic.task.place]
             goal = pose_stamped(place.pose, self.get_clock().now().to_msg())
             if not self.navigator.goToPose(goal):
@@ -267,6 +368,13 @@ class RobotAgent(LeanNode):
             msg.current_place = task.place if task else ""
             msg.path = [Point(x=x, y=y) for x, y in self._path] if task else []
         self.state_pub.publish(msg)
+
+
+def _tour_line(feedback: RunTour.Feedback) -> str:
+    """ "2/6 장미정원 · Rose garden, 12 min left" """
+    minutes = max(1, round(feedback.seconds_remaining / 60.0))
+    return (f"{feedback.current_stop + 1}/{feedback.total_stops} {feedback.stop_name}, "
+            f"{minutes} min left")
 
 
 def main(args: list[str] | None = None) -> None:

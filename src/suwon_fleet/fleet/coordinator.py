@@ -36,6 +36,10 @@ from suwon_fleet.navigation.errors import NavigationFailure
 from suwon_fleet.navigation.planner import GridPlanner
 
 ASSIGNMENT_GRACE_S = 3.0  # a robot just given a task may not show it in its state yet
+# A robot's state and its task reports travel on different topics, so a state without the
+# task can arrive just before the report that the task ended: only a robot seen without its
+# task this long has lost it (else a finished task would be dispatched, and done, again).
+LOST_TASK_GRACE_S = 2.0
 FORGET_FINISHED_S = 600.0  # finished tasks leave memory after this (they stay in the store)
 
 
@@ -90,6 +94,7 @@ class Coordinator:
     robots: dict[str, RobotStatus] = field(default_factory=dict)
     # Tasks handed to a robot (standby or underway) -> when: small, so hot paths use it.
     assigned_at: dict[str, float] = field(default_factory=dict)
+    missing_since: dict[str, float] = field(default_factory=dict)  # see LOST_TASK_GRACE_S
     _planners: dict[str, GridPlanner] = field(default_factory=dict)  # per site, for costs
     _costs: dict[tuple, float] = field(default_factory=dict)
 
@@ -178,6 +183,7 @@ class Coordinator:
         actions = self._changed(task)
         if new.is_terminal:
             self.assigned_at.pop(task_id, None)
+            self.missing_since.pop(task_id, None)
             robot = self.robots[robot_id]
             if robot.current_task_id == task_id:
                 robot.current_task_id = ""  # free now; its next state report will agree
@@ -204,6 +210,7 @@ class Coordinator:
             actions.append(CancelOnRobot(task.robot_id, task_id, f"canceled by {by}"))
         task.set_status(TaskStatus.CANCELED, f"canceled by {by}")
         self.assigned_at.pop(task_id, None)
+        self.missing_since.pop(task_id, None)
         return True, "canceled", actions + self._changed(task)
 
     # ---------------------------------------------------------------- the clock
@@ -322,8 +329,14 @@ class Coordinator:
             if (task.robot_id == robot.robot_id and task.task_id != running
                     and task.status in (TaskStatus.STANDBY, TaskStatus.UNDERWAY)
                     and now - self.assigned_at.get(task.task_id, now) > ASSIGNMENT_GRACE_S):
-                # The robot is not running a task it was given (it restarted): take it back.
-                actions += self._requeue(task, f"{robot.robot_id} lost the task; re-dispatching")
+                missing_since = self.missing_since.setdefault(task_id, now)
+                if now - missing_since > LOST_TASK_GRACE_S:
+                    # The robot is not running a task it was given (it restarted): take it
+                    # back.
+                    actions += self._requeue(task,
+                                             f"{robot.robot_id} lost the task; re-dispatching")
+            elif task.robot_id == robot.robot_id:
+                self.missing_since.pop(task_id, None)
         return actions
 
     def _battery_and_idle(self, robot: RobotStatus, now: float) -> list[Action]:
@@ -369,6 +382,7 @@ class Coordinator:
         task.robot_id = ""  # back in the queue; dispatch honours task.requested_robot
         task.set_status(TaskStatus.QUEUED, message)
         self.assigned_at.pop(task.task_id, None)
+        self.missing_since.pop(task.task_id, None)
         return self._changed(task)
 
     def _changed(self, task: TaskRecord) -> list[Action]:

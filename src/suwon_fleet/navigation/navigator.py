@@ -74,6 +74,7 @@ class Navigator:
         self._feedback = None
         self._task_id = 0
         self._busy = False
+        self._cancel_pending = False  # cancelTask before the server answered the goal
 
     # ---------------------------------------------------------------- readiness
     def waitUntilNav2Active(self, timeout_sec: float = 10.0) -> bool:  # noqa: N802 (Nav2 name)
@@ -152,6 +153,9 @@ class Navigator:
     def cancelTask(self) -> None:  # noqa: N802
         with self._lock:
             handle = self._goal_handle
+            # Sent but not yet accepted: cancel it the moment the server accepts it (else a
+            # goal sent just before a pause would drive on).
+            self._cancel_pending = handle is None and self._busy
         if handle is not None:
             handle.cancel_goal_async()
 
@@ -192,6 +196,7 @@ class Navigator:
             self._task_id += 1
             task_id = self._task_id
             self._busy = True
+            self._cancel_pending = False
             self._status = GoalStatus.STATUS_UNKNOWN
             self._result = None
             self._feedback = None
@@ -217,7 +222,10 @@ class Navigator:
                 self._busy = False
                 return
             self._goal_handle = handle
+            cancel, self._cancel_pending = self._cancel_pending, False
         handle.get_result_async().add_done_callback(lambda f: self._on_result(task_id, f))
+        if cancel:
+            handle.cancel_goal_async()
 
     def _on_result(self, task_id: int, future) -> None:
         response = future.result()

@@ -7,9 +7,12 @@ Action servers with Nav2 Jazzy's names, types, feedback and error codes:
 Obeys ``command`` (RobotCommand) e-stop at once: the current goal ends, zero velocity goes
 out in the same callback, and goals are refused until an operator releases it.
 Reads the robot's pose from TF (map -> base_link, from ``tf``/``tf_static``), obstacles from
-``scan``; publishes ``cmd_vel`` and the global ``plan``. One motion runs at a time: a new goal
-of any kind preempts the current one, as Nav2's servers do. The control loop is a timer on
-the node's clock, so it follows sim time (``use_sim_time``) in simulation.
+``scan``; publishes ``cmd_vel`` and the global ``plan``. ``speed_limit`` (std_msgs/Float32, m/s;
+0 or less lifts it) caps the speed until changed, as Nav2's controller server does with its
+speed_limit topic (nav2_msgs/SpeedLimit is not in the PyPI nav2_msgs): the docent sets its
+guests' walking pace with it. Zone speed limits still apply below it. One motion runs at a
+time: a new goal of any kind preempts the current one, as Nav2's servers do. The control loop
+is a timer on the node's clock, so it follows sim time (``use_sim_time``) in simulation.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from rclpy.action.server import ServerGoalHandle
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import LaserScan
+from std_msgs.msg import Float32
 from suwon_fleet_interfaces.msg import RobotCommand
 
 from suwon_fleet.core.geometry import Pose2D
@@ -119,7 +123,10 @@ class NavigationServer(LeanNode):
         self.create_subscription(LaserScan, "scan", self._on_scan, qos_profile_sensor_data,
                                  callback_group=loop)
         self._estopped = False
+        self._speed_cap: float | None = None
         self.create_subscription(RobotCommand, "command", self._on_command, 10,
+                                 callback_group=actions)
+        self.create_subscription(Float32, "speed_limit", self._on_speed_limit, 10,
                                  callback_group=actions)
         self.cmd_pub = self.create_publisher(Twist, "cmd_vel", 10)
         self.plan_pub = self.create_publisher(Path, "plan", 1)
@@ -183,6 +190,17 @@ class NavigationServer(LeanNode):
             self._estopped = False
             self.get_logger().info(f"e-stop released by {msg.issuer or '?'}")
 
+    def _on_speed_limit(self, msg: Float32) -> None:
+        cap = float(msg.data)
+        self._speed_cap = cap if cap > 0 else None
+
+    def _speed_limit_at(self, x: float, y: float) -> float | None:
+        """The zone's limit there, under the commanded cap."""
+        zone, cap = self.site.speed_limit_at(x, y), self._speed_cap
+        if cap is None:
+            return zone
+        return cap if zone is None else min(zone, cap)
+
     def _on_goal(self, _goal) -> GoalResponse:
         return GoalResponse.REJECT if self._estopped else GoalResponse.ACCEPT
 
@@ -202,7 +220,7 @@ class NavigationServer(LeanNode):
                                     f"goal frame {pose_msg.header.frame_id!r} is not "
                                     f"{self.global_frame!r}")
         return GoToPose(pose_from_msg(pose_msg.pose), self.planner, self.control, self.safety,
-                        self.site.speed_limit_at)
+                        self._speed_limit_at)
 
     def _run(self, kind: str, handle: ServerGoalHandle, make_motions) -> Job:
         """Hand a job to the control loop and wait (on this executor thread) for its end."""
@@ -283,7 +301,7 @@ class NavigationServer(LeanNode):
                 raise NavigationFailure(NavError.DOCK_NOT_IN_DB,
                                         f"no dock {request.dock_id!r}; docks: {docks}")
             return [GoToPose(place.pose, self.planner, self.control, self.safety,
-                             self.site.speed_limit_at)]
+                             self._speed_limit_at)]
 
         job = self._run("dock_robot", handle, motions)
         ok = job.outcome == "succeed"
