@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
+import urllib.request
 
 import pytest
 
@@ -151,6 +153,28 @@ def test_estop_needs_confirmation_raises_an_alert_that_is_acknowledged(page) -> 
     page.click('[data-testid="cmd-release-docent_1"]')
     page.wait_for_function("""() => document.querySelector('[data-testid="robot-docent_1"]')
         .getAttribute('data-mode') === 'idle'""", timeout=10000)
+
+
+def test_a_tour_shows_its_stop_and_time_left_on_the_dashboard(page, fleet) -> None:
+    """The docent's tour guide reports "stop k of n, time left"; the dashboard shows it."""
+    with urllib.request.urlopen(fleet.request(
+            "/api/v1/robots/docent_1/commands",
+            {"command": "start_tour", "tour_id": "highlights_30"}), timeout=10) as response:
+        task_id = json.load(response)["task_id"]
+    try:
+        note = page.locator(f'[data-testid="task-note-{task_id}"]')
+        page.wait_for_function(
+            r"""(id) => /^1\/\d+ .+ min left$/.test(document.querySelector(
+                `[data-testid="task-note-${id}"]`)?.textContent ?? '')""",
+            arg=task_id, timeout=30000)
+        assert " · " in note.inner_text()  # the stop in Korean, then English
+        assert note.is_visible()
+    finally:
+        with urllib.request.urlopen(fleet.request(f"/api/v1/tasks/{task_id}/cancel", {}),
+                                    timeout=10):
+            pass
+    page.wait_for_function("""() => document.querySelector('[data-testid="robot-docent_1"]')
+        .getAttribute('data-mode') === 'idle'""", timeout=20000)
 
 
 def test_statistics_page_draws_the_days_work(page, fleet) -> None:

@@ -929,6 +929,8 @@ function taskRow(task) {
       status: h('span', { class: 'status-badge' }),
       fill: h('div', { class: 'bar-fill' }),
       pct: h('span', { class: 'val' }),
+      // A tour's live line from its tour guide: "2/5 허브정원 · Herb garden, 12 min left".
+      note: h('span', { class: 'sub tour-progress', 'data-testid': `task-note-${id}` }),
     };
     cells.tr = h('tr', { 'data-testid': `task-${id}`, class: 'clickable', tabindex: 0,
       title: '눌러서 이력 보기 · Click for history',
@@ -936,7 +938,8 @@ function taskRow(task) {
       onkeydown: (ev) => { if (ev.key === 'Enter') showTaskDetail(id); } },
       cells.id, cells.type, cells.place, cells.robot,
       h('td', {}, cells.status),
-      h('td', {}, h('div', { class: 'progress' }, h('div', { class: 'bar' }, cells.fill), cells.pct)));
+      h('td', {}, h('div', { class: 'progress' }, h('div', { class: 'bar' }, cells.fill), cells.pct),
+        cells.note));
     row = cells;
     state.taskRows.set(id, row);
   }
@@ -959,6 +962,9 @@ function taskRow(task) {
   const prog = isNum(task.progress) ? Math.max(0, Math.min(1, task.progress)) : null;
   row.fill.style.width = `${prog == null ? 0 : prog * 100}%`;
   setText(row.pct, prog == null ? '—' : `${Math.round(prog * 100)}%`);
+  const touring = task.type === 'run_tour' && task.status === 'underway' && task.message;
+  setText(row.note, touring ? String(task.message) : '');
+  row.note.hidden = !touring;
   return row.tr;
 }
 

@@ -204,6 +204,10 @@ class FleetManager(LeanNode):  # no QoS-event handlers: see ros/lean_node.py
                 known = self.coordinator.tasks.get(task_id)
                 if known is not None and known.robot_id == robot_id:
                     known.progress = float(msg.feedback.progress)
+                    live = self._task_msgs.get(task_id)
+                    if live is not None:  # what the dashboard shows: "2/5 stop, 12 min left"
+                        live.progress = known.progress
+                        live.message = msg.feedback.message or live.message
 
         def on_answer(future) -> None:
             handle = future.result()
