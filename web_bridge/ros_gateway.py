@@ -22,7 +22,7 @@ from rclpy.event_handler import PublisherEventCallbacks, SubscriptionEventCallba
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from std_msgs.msg import Bool, Empty
+from std_msgs.msg import Bool, Empty, String
 from suwon_fleet_interfaces.msg import (
     FleetState,
     Heard,
@@ -77,6 +77,7 @@ class RosGateway:
         self._call_pubs = {}
         self._heard_pubs, self._listen_pubs = {}, {}
         self._listening: dict[str, bool] = {}
+        self._tours: dict[str, dict] = {}  # robot -> its tour guide's latest tour/state
         # Per-robot entities without rclpy's logging-only QoS-event handlers: they are
         # rebuilt into the wait set on every wake-up (see fleet/manager_node.py).
         quiet_sub = SubscriptionEventCallbacks(use_default_callbacks=False)
@@ -95,6 +96,10 @@ class RosGateway:
                 Bool, f"/{robot_id}/speech/listening",
                 lambda msg, r=robot_id: self._listening.__setitem__(r, bool(msg.data)),
                 topics.INDICATOR_QOS,
+                event_callbacks=quiet_sub)
+            self.node.create_subscription(
+                String, f"/{robot_id}/tour/state",
+                lambda msg, r=robot_id: self._on_tour_state(r, msg), topics.INDICATOR_QOS,
                 event_callbacks=quiet_sub)
         self.node.create_service(CreateOfficialCall, CREATE_CALL_SERVICE, self._on_create_call)
         self._submit = self.node.create_client(SubmitTask, topics.SUBMIT_TASK)
@@ -188,6 +193,20 @@ class RosGateway:
 
     def listening(self, robot_id: str) -> bool:
         return self._listening.get(robot_id, False)
+
+    def _on_tour_state(self, robot_id: str, msg: String) -> None:
+        try:
+            state = json.loads(msg.data)
+        except ValueError:
+            return
+        if isinstance(state, dict):
+            with self._lock:
+                self._tours[robot_id] = state
+
+    def tour(self, robot_id: str) -> dict | None:
+        """The robot's tour as its tour guide last reported it (None: never on a tour)."""
+        with self._lock:
+            return self._tours.get(robot_id)
 
     # ---------------------------------------------------------------- reads
     async def wait_for_news(self, seen_version: int, timeout_s: float) -> bool:

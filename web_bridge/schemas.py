@@ -108,6 +108,23 @@ class UtteranceOut(BaseModel):
     stamp: float = Field(description="when it was said (seconds since the epoch)")
 
 
+class TourScreenOut(BaseModel):
+    """A docent's tour as its tour guide reports it (``/<robot>/tour/state``)."""
+
+    tour_id: str
+    course: dict[str, str] = Field(description="the course's name: ko, en")
+    stop: int = Field(description="the stop under way, from 0")
+    of: int = Field(description="stops in the course")
+    phase: str = Field(description="starting, moving, waiting_for_group, narrating, dwelling, "
+                                   "paused, detour, rating, finished, ...")
+    time_left_s: float
+    label: dict[str, str] = Field(description='"2/5 허브정원 · 남은 시간 약 12분": ko, en')
+    stops_done: int = 0
+    group: dict[str, float | int | None] = Field(
+        default_factory=dict, description="guests seen following: count, nearest_m")
+    finished: bool = False
+
+
 class RobotScreenOut(BaseModel):
     """What the robot's own screen shows (public: the screen runs on the robot)."""
 
@@ -123,6 +140,7 @@ class RobotScreenOut(BaseModel):
     listening: bool = Field(False, description="the microphone is open (show the indicator)")
     role: Literal["concierge", "docent"] = Field(
         "concierge", description="docent where the site has tours: the screen shows tour buttons")
+    tour: TourScreenOut | None = Field(None, description="the tour under way or just ended")
 
 
 class TokenOut(BaseModel):

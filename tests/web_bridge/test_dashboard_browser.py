@@ -168,6 +168,18 @@ def test_a_tour_shows_its_stop_and_time_left_on_the_dashboard(page, fleet) -> No
                 `[data-testid="task-note-${id}"]`)?.textContent ?? '')""",
             arg=task_id, timeout=30000)
         assert " · " in note.inner_text()  # the stop in Korean, then English
+        # The robot's own screen shows it to the guests: stop, time left, the group.
+        screen = page.context.browser.new_page(locale="ko-KR")
+        screen.goto(fleet.url + "/robot/docent_1")
+        screen.wait_for_function(r"""() => /^1\/\d+ /.test(document.querySelector(
+            '[data-testid="tour-label-ko"]').textContent)""", timeout=10000)
+        assert screen.locator('[data-testid="tour"]').is_visible()
+        assert "남은 시간" in screen.locator('[data-testid="tour-label-ko"]').inner_text()
+        assert "left" in screen.locator('[data-testid="tour-label-en"]').inner_text()
+        assert "with me" in screen.locator('[data-testid="tour-group"]').inner_text() or (
+            "Waiting" in screen.locator('[data-testid="tour-group"]').inner_text())
+        assert not screen.locator('[data-testid="rating"]').is_visible()
+        screen.close()
         assert note.is_visible()
     finally:
         with urllib.request.urlopen(fleet.request(f"/api/v1/tasks/{task_id}/cancel", {}),

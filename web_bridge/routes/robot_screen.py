@@ -41,6 +41,7 @@ async def robot_screen(robot_id: str, fleet: FleetDep, gateway: GatewayDep) -> d
         "said": gateway.said(robot_id),
         "listening": gateway.listening(robot_id),
         "role": "docent" if site.tours else "concierge",
+        "tour": gateway.tour(robot_id) if site.tours else None,
     }
 
 

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.action.server import ServerGoalHandle
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import qos_profile_sensor_data
 from rclpy.task import Future
 from sensor_msgs.msg import BatteryState, LaserScan
 from std_msgs.msg import Empty, Float32, String
@@ -59,14 +59,14 @@ from suwon_fleet.docent.session import (
 )
 from suwon_fleet.navigation.navigator import Navigator, TaskResult
 from suwon_fleet.perception.rear_people import Scan
+from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import pose_stamped
 from suwon_fleet.ros.lean_node import LeanNode
 from suwon_fleet.ros.node_main import run_node
 from suwon_fleet.ros.params import declare
 from suwon_fleet.ros.tf_listener import PlanarTfListener
 
-STATE_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
-                       durability=DurabilityPolicy.TRANSIENT_LOCAL)
+STATE_QOS = topics.INDICATOR_QOS  # latched: a screen that starts now shows the tour
 FEEDBACK_PERIOD_S = 1.0  # wall seconds between feedback repeats (the agent's heartbeat)
 RESUME_WITHIN_S = 900.0  # a tour saved this recently (wall) is taken up again, not restarted
 _OUTCOMES = {TaskResult.SUCCEEDED: "succeeded", TaskResult.CANCELED: "canceled"}

@@ -31,6 +31,7 @@ async function refresh() {
     const docent = screen.role === "docent";
     for (const b of document.querySelectorAll("#quick .docent")) b.hidden = !docent;
     for (const b of document.querySelectorAll("#quick .lobby")) b.hidden = docent;
+    showTour(screen.tour);
     const destination = document.getElementById("destination");
     destination.hidden = !screen.destination_ko;
     document.getElementById("destination-name").textContent =
@@ -39,6 +40,24 @@ async function refresh() {
     status.textContent = "연결 끊김 · Disconnected";
     status.classList.add("offline");
   }
+}
+
+// A docent's tour: "stop k of n, time left" (Korean large, English below), how far along it
+// is, whether the group is with the robot, and the 1-5 rating buttons when it asks for one.
+function showTour(tour) {
+  const panel = document.getElementById("tour");
+  panel.hidden = !tour || (tour.finished && tour.phase !== "rating");
+  if (panel.hidden) return;
+  document.getElementById("tour-label-ko").textContent = tour.label?.ko ?? "";
+  document.getElementById("tour-label-en").textContent = tour.label?.en ?? "";
+  const share = tour.of > 0 ? Math.min(1, tour.stops_done / tour.of) : 0;
+  document.getElementById("tour-fill").style.width = `${Math.round(share * 100)}%`;
+  panel.querySelector(".tour-bar").setAttribute("aria-valuenow", String(Math.round(share * 100)));
+  const count = tour.group?.count ?? 0;
+  document.getElementById("tour-group").textContent = tour.phase === "waiting_for_group"
+    ? "일행을 기다리고 있어요 · Waiting for the group"
+    : `함께 걷는 분 ${count}명 · ${count} with me`;
+  document.getElementById("rating").hidden = tour.phase !== "rating";
 }
 
 // Every button works without speaking: it is heard exactly as if the words were said
@@ -53,6 +72,10 @@ async function post(path, body) {
 for (const button of document.querySelectorAll("#quick [data-say]")) {
   button.dataset.testid = `quick-${button.dataset.say}`;
   button.addEventListener("click", () => post("/screen/input", { text: button.dataset.say }));
+}
+for (const button of document.querySelectorAll("#rating [data-rate]")) {
+  button.dataset.testid = `rate-${button.dataset.rate}`;
+  button.addEventListener("click", () => post("/screen/input", { text: `rating:${button.dataset.rate}` }));
 }
 document.getElementById("talk").addEventListener("click", () => post("/screen/listen"));
 
