@@ -10,6 +10,7 @@ from bench import (
     sim_bench,
     speech_bench,
     tour_bench,
+    tour_sim_bench,
     web_bench,
 )
 
@@ -22,3 +23,4 @@ if __name__ == "__main__":
     intent_bench.main()
     speech_bench.main()  # about 10 min: 40 phrases x 3 noise levels through vosk
     tour_bench.main()
+    tour_sim_bench.main([])  # 50 seeded tours in the closed-loop simulator
