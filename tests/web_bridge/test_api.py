@@ -128,3 +128,36 @@ def test_tours_of_the_arboretum_in_season(client: TestClient) -> None:
     assert tours["wheelchair"]["accessible"] and tours["highlights_30"]["minutes"] == 30
     assert all(stop["name_ko"] for stop in tours["highlights_30"]["stops"])
     assert client.get("/api/v1/sites/city_hall/tours").json() == []
+
+
+def test_a_docent_screen_suggests_courses_that_fit_the_guest(client: TestClient) -> None:
+    url = "/api/v1/robots/docent_1/screen/tours"
+    spring_morning = "2026-05-13T10:00:00+09:00"  # a Wednesday: open
+    hour = client.get(url, params={"minutes": 60, "at": spring_morning}).json()
+    half = client.get(url, params={"minutes": 30, "at": spring_morning}).json()
+    assert hour["suggestions"] and all(s["minutes"] <= 61 for s in hour["suggestions"])
+    offered = {s["tour_id"] for s in hour["suggestions"]}
+    assert {s["tour_id"] for s in half["suggestions"]} <= offered
+    assert "full_60" in half["excluded"] and half["excluded"]["full_60"]["en"]
+    step_free = client.get(url, params={"minutes": 120, "step_free": "true", "at": spring_morning,
+                                        "interests": ["flowers", "kids"]}).json()
+    # The course designed step-free ranks first for a wheelchair, and says why.
+    assert step_free["suggestions"][0]["tour_id"] == "wheelchair", step_free
+    for suggestion in step_free["suggestions"]:
+        assert all(r["ko"] and r["en"] for r in suggestion["reasons"])
+    night = client.get(url, params={"at": "2026-05-13T23:00:00+09:00"}).json()
+    assert not night["suggestions"] and night["notice"]["en"]  # closed: said so, politely
+
+
+def test_course_suggestions_refuse_bad_answers_with_a_reason(client: TestClient) -> None:
+    bad_interest = client.get("/api/v1/robots/docent_1/screen/tours?interests=shopping")
+    assert bad_interest.status_code == 422
+    assert client.get("/api/v1/robots/docent_1/screen/tours?minutes=-5").status_code == 422
+    lobby = client.get("/api/v1/robots/lobby_1/screen/tours")
+    assert lobby.status_code == 409 and "no tours" in lobby.json()["detail"]
+    assert client.get("/api/v1/robots/nobody/screen/tours").status_code == 404
+    unknown = client.post("/api/v1/robots/docent_1/screen/tour", json={"tour_id": "moon_walk"})
+    assert unknown.status_code == 404 and "highlights_30" in unknown.json()["detail"]
+    extra = client.post("/api/v1/robots/docent_1/screen/tour",
+                        json={"tour_id": "highlights_30", "robot_id": "lobby_1"})
+    assert extra.status_code == 422

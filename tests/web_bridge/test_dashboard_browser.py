@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import time
 import urllib.request
 
 import pytest
@@ -187,6 +188,45 @@ def test_a_tour_shows_its_stop_and_time_left_on_the_dashboard(page, fleet) -> No
             pass
     page.wait_for_function("""() => document.querySelector('[data-testid="robot-docent_1"]')
         .getAttribute('data-mode') === 'idle'""", timeout=20000)
+
+
+def test_a_guest_picks_a_suggested_course_on_the_docent_screen(page, fleet) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # idle: an earlier test's tour has ended
+        state = fleet.get("/api/v1/robots/docent_1/screen")
+        if state["mode"] == "idle":
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail(f"docent_1 not idle: {state}")
+    screen = page.context.browser.new_page(locale="ko-KR")
+    screen.goto(fleet.url + "/robot/docent_1")
+    screen.locator('[data-testid="suggest"]').wait_for(timeout=20000)  # idle docent: offered
+    screen.click('#suggest [data-minutes="30"]')
+    screen.wait_for_function("""() => document.querySelector('[data-testid="courses"]')
+        .children.length > 0 || document.querySelector('[data-testid="suggest-notice"]')
+        .textContent.length > 0""", timeout=10000)
+    courses = screen.locator('[data-testid="courses"] li')
+    if courses.count() == 0:  # the arboretum is closed at this hour: the screen says so
+        assert " · " in screen.locator('[data-testid="suggest-notice"]').inner_text()
+        screen.close()
+        return
+    first = courses.first
+    assert "min" in first.inner_text() and "분" in first.inner_text()
+    tour_id = first.get_attribute("data-testid").removeprefix("course-")
+    first.locator("button").click()
+    screen.wait_for_function(r"""() => /^1\/\d+ /.test(document.querySelector(
+        '[data-testid="tour-label-ko"]').textContent)""", timeout=30000)
+    assert not screen.locator('[data-testid="suggest"]').is_visible()  # touring now
+    newest = fleet.get("/api/v1/tasks?robot_id=docent_1&type=run_tour&active=true")["items"][0]
+    task = fleet.get(f"/api/v1/tasks/{newest['task_id']}")
+    assert task["tour_id"] == tour_id and task["requester"] == "screen:docent_1"
+    with urllib.request.urlopen(fleet.request(f"/api/v1/tasks/{task['task_id']}/cancel", {}),
+                                timeout=10):
+        pass
+    page.wait_for_function("""() => document.querySelector('[data-testid="robot-docent_1"]')
+        .getAttribute('data-mode') === 'idle'""", timeout=20000)
+    screen.close()
 
 
 def test_statistics_page_draws_the_days_work(page, fleet) -> None:

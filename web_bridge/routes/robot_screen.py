@@ -1,18 +1,26 @@
-"""The robot's own touch screen: a public page (it runs on the robot, facing visitors) and
-the one read-only route it polls. Nothing here needs a login or can move a robot."""
+"""The robot's own touch screen: a public page (it runs on the robot, facing visitors), the
+route it polls, its buttons (heard like speech), and a docent's course suggestions.
+
+Nothing here needs a login. The one thing it can start is a tour on its own robot, while that
+robot is idle: the guest standing at the robot asks for it, as they could ask a person."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from suwon_fleet.core.sites import Site
+from suwon_fleet.core.states import TaskType
+from suwon_fleet.core.tours import INTEREST_LABELS, Interest
 from suwon_web_bridge.problems import Problem
 from suwon_web_bridge.ratelimit import limit
-from suwon_web_bridge.routes.deps import FleetDep, GatewayDep
-from suwon_web_bridge.schemas import RobotScreenOut
+from suwon_web_bridge.routes.deps import FleetDep, GatewayDep, get_gateway
+from suwon_web_bridge.schemas import RobotScreenOut, TaskAccepted, TaskCreate
 
 router = APIRouter(tags=["robot screen"], dependencies=[Depends(limit("public"))])
 PAGE = Path(__file__).resolve().parents[1] / "static" / "robot" / "index.html"
@@ -67,6 +75,105 @@ async def screen_listen(robot_id: str, fleet: FleetDep, gateway: GatewayDep) -> 
     _known(fleet, robot_id)
     gateway.push_to_talk(robot_id)
     return {"accepted": True}
+
+
+class TextOut(BaseModel):
+    ko: str
+    en: str
+
+
+class CourseSuggestion(BaseModel):
+    tour_id: str
+    name: TextOut
+    minutes: int = Field(description="this guest's estimate, in whole minutes")
+    starts_at: datetime
+    ends_at: datetime
+    reasons: list[TextOut]
+
+
+class CourseSuggestions(BaseModel):
+    season: str
+    notice: TextOut | None = Field(None, description="closed today, opens later, ...")
+    suggestions: list[CourseSuggestion] = Field(description="best first")
+    excluded: dict[str, TextOut] = Field(description="course id -> why it is not offered")
+
+
+_ROUTE_BOOKS: dict[str, object] = {}
+
+
+def _routes(site: Site):
+    """Legs planned once per site: every suggestion after the first reuses them."""
+    from suwon_fleet.docent.planning import RouteBook
+
+    if site.site_id not in _ROUTE_BOOKS:
+        _ROUTE_BOOKS[site.site_id] = RouteBook(site)
+    return _ROUTE_BOOKS[site.site_id]
+
+
+def _docent_site(fleet, robot_id: str) -> Site:
+    _known(fleet, robot_id)
+    site = fleet.sites[fleet.robots[robot_id].site]
+    if not site.tours:
+        raise Problem(409, "Not A Docent", f"{robot_id} is at {site.site_id}, which has no "
+                      "tours", "not-a-docent")
+    return site
+
+
+@router.get("/api/v1/robots/{robot_id}/screen/tours", response_model=CourseSuggestions)
+async def suggest_courses(
+        robot_id: str, fleet: FleetDep,
+        minutes: Annotated[float, Query(gt=0, le=480, description="time the guest has")] = 60,
+        step_free: Annotated[bool, Query(description="wheelchair, pram, walking aid")] = False,
+        interests: Annotated[list[Interest], Query(
+            description=f"any of {', '.join(INTEREST_LABELS)}")] = [],  # noqa: B006
+        language: Literal["ko", "en", "both"] = "ko",
+        at: Annotated[datetime | None, Query(
+            description="plan for this time (ISO 8601; default now)")] = None,
+) -> CourseSuggestions:
+    """The courses to offer this guest now, ranked, each with its reasons (docent robots)."""
+    from suwon_fleet.docent.recommend import GuestAnswers, recommend
+
+    site = _docent_site(fleet, robot_id)
+    answers = GuestAnswers(minutes_available=minutes, step_free=step_free,
+                           interests=frozenset(interests), language=language)
+    result = recommend(site, answers, at or datetime.now().astimezone(), _routes(site))
+    return CourseSuggestions(
+        season=result.season,
+        notice=result.notice.model_dump() if result.notice else None,
+        suggestions=[CourseSuggestion(
+            tour_id=s.course_id, name=s.name.model_dump(), minutes=round(s.estimate_s / 60),
+            starts_at=s.starts_at, ends_at=s.ends_at,
+            reasons=[r.model_dump() for r in s.reasons]) for s in result.suggestions],
+        excluded={k: v.model_dump() for k, v in result.excluded.items()})
+
+
+class ScreenTour(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tour_id: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/api/v1/robots/{robot_id}/screen/tour", response_model=TaskAccepted,
+             status_code=202)
+async def start_tour_from_screen(robot_id: str, body: ScreenTour, fleet: FleetDep,
+                                 request: Request) -> TaskAccepted:
+    """A guest at the robot starts a course on it: only this robot, only while it is idle."""
+    from suwon_web_bridge.routes.tasks import submit
+
+    site = _docent_site(fleet, robot_id)
+    if body.tour_id not in site.tours:
+        raise Problem(404, "Unknown Tour", f"no course {body.tour_id!r} at {site.site_id}; "
+                      "courses: " + ", ".join(site.tours), "unknown-tour")
+    gateway = get_gateway(request)  # after validation: a bad request is 4xx even without ROS
+    state = next((r for r in (gateway.fleet() or {}).get("robots", [])
+                  if r["robot_id"] == robot_id), None)
+    if state is None or state["mode"] != "idle":
+        mode = state["mode"] if state else "offline"
+        raise Problem(409, "Robot Busy", f"{robot_id} is {mode}: a tour starts from the "
+                      "screen only while the robot is idle", "robot-busy")
+    return await submit(request, fleet, TaskCreate(
+        type=TaskType.RUN_TOUR, site_id=site.site_id, robot_id=robot_id,
+        tour_id=body.tour_id, priority=5), f"screen:{robot_id}")
 
 
 @router.get("/robot/{robot_id}", include_in_schema=False)

@@ -31,7 +31,11 @@ async function refresh() {
     const docent = screen.role === "docent";
     for (const b of document.querySelectorAll("#quick .docent")) b.hidden = !docent;
     for (const b of document.querySelectorAll("#quick .lobby")) b.hidden = docent;
-    showTour(screen.tour);
+    // The robot's mode decides whether a tour is under way (its agent runs the tour task).
+    const touring = Boolean(screen.tour && !screen.tour.finished
+      && ["touring", "paused", "estopped"].includes(screen.mode));
+    showTour(touring || screen.tour?.phase === "rating" ? screen.tour : null);
+    document.getElementById("suggest").hidden = !docent || touring || screen.mode !== "idle";
     const destination = document.getElementById("destination");
     destination.hidden = !screen.destination_ko;
     document.getElementById("destination-name").textContent =
@@ -58,6 +62,69 @@ function showTour(tour) {
     ? "일행을 기다리고 있어요 · Waiting for the group"
     : `함께 걷는 분 ${count}명 · ${count} with me`;
   document.getElementById("rating").hidden = tour.phase !== "rating";
+}
+
+// Course suggestions: the guest says how long they have, any need and interests; the robot
+// offers the courses that fit (best first, with reasons) and starts the one they pick.
+const choice = { minutes: 60, step_free: false, interests: new Set() };
+
+async function suggest() {
+  const params = new URLSearchParams({ minutes: String(choice.minutes), step_free: String(choice.step_free) });
+  for (const interest of choice.interests) params.append("interests", interest);
+  const list = document.getElementById("courses");
+  const notice = document.getElementById("suggest-notice");
+  const response = await fetch(`/api/v1/robots/${encodeURIComponent(robotId)}/screen/tours?${params}`);
+  const result = await response.json().catch(() => null);
+  if (!response.ok || !result) {
+    notice.textContent = "추천을 불러오지 못했어요 · Could not load suggestions";
+    return;
+  }
+  notice.textContent = result.notice ? `${result.notice.ko} · ${result.notice.en}`
+    : result.suggestions.length ? "" : "맞는 코스가 없어요 · No course fits";
+  list.replaceChildren(...result.suggestions.map((course) => {
+    const item = document.createElement("li");
+    item.dataset.testid = `course-${course.tour_id}`;
+    const start = document.createElement("button");
+    start.type = "button";
+    start.dataset.testid = `start-${course.tour_id}`;
+    start.textContent = "시작 · Start";
+    start.addEventListener("click", () => startTour(course.tour_id));
+    const why = document.createElement("span");
+    why.className = "why";
+    why.textContent = course.reasons.map((r) => `${r.ko} · ${r.en}`).join(" / ");
+    item.append(`${course.name.ko} · ${course.name.en} — 약 ${course.minutes}분 · about ${course.minutes} min `,
+      start, why);
+    return item;
+  }));
+}
+
+async function startTour(tourId) {
+  const notice = document.getElementById("suggest-notice");
+  const response = await fetch(`/api/v1/robots/${encodeURIComponent(robotId)}/screen/tour`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ tour_id: tourId }),
+  });
+  const answer = await response.json().catch(() => null);
+  notice.textContent = response.ok ? "투어를 시작합니다. 따라오세요! · Starting the tour. Follow me!"
+    : `${answer?.detail ?? response.status}`;
+}
+
+for (const button of document.querySelectorAll("#suggest [data-minutes]")) {
+  button.addEventListener("click", () => {
+    choice.minutes = Number(button.dataset.minutes);
+    for (const b of document.querySelectorAll("#suggest [data-minutes]")) b.classList.toggle("chosen", b === button);
+    suggest();
+  });
+}
+for (const button of document.querySelectorAll("#suggest .toggle")) {
+  button.addEventListener("click", () => {
+    const on = button.getAttribute("aria-pressed") !== "true";
+    button.setAttribute("aria-pressed", String(on));
+    if (button.dataset.need) choice.step_free = on;
+    else if (on) choice.interests.add(button.dataset.interest);
+    else choice.interests.delete(button.dataset.interest);
+    suggest();
+  });
 }
 
 // Every button works without speaking: it is heard exactly as if the words were said
