@@ -322,7 +322,11 @@ class TourGuide(LeanNode):
                     self._last_phase = out.phase
                     self.get_logger().info(f"stop {out.stop + 1}/{out.of} {out.place}: "
                                            f"{out.phase}")
-                self._publish_state(out, None)
+                # A status can come after the end in the same batch (a cancel while going to
+                # the start): it must not make the finished tour look under way again.
+                session = self.session
+                self._publish_state(out, session.done if session is not None
+                                    and session.finished else None)
                 if self._owner is not None:
                     self._feedback(out)
                 self._save_progress(out)
