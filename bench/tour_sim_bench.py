@@ -177,6 +177,15 @@ class ClosedLoop:
         self.robot = SimRobot(ROBOT, site.site_id, start, radius=robot_cfg.radius,
                               max_speed=robot_cfg.max_speed,
                               max_angular_speed=robot_cfg.max_angular_speed)
+        if self.world.collides(self.robot, start):
+            # A visitor may stand on the start place (visitors roam between places):
+            # start at the nearest free spot, as a robot arriving there would.
+            spots = sorted(((dx * 0.1, dy * 0.1) for dx in range(-20, 21)
+                            for dy in range(-20, 21)), key=lambda d: math.hypot(*d))
+            for dx, dy in spots:
+                self.robot.pose = Pose2D(start.x + dx, start.y + dy, start.yaw)
+                if not self.world.collides(self.robot, self.robot.pose):
+                    break
         self.world.add_robot(self.robot)
         self.nav = SimNavigation(site, robot_cfg.radius, robot_cfg.max_speed,
                                  robot_cfg.max_angular_speed)

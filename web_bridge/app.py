@@ -67,7 +67,8 @@ def create_app(fleet_config: Fleet | None = None, with_ros: bool = True,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        gateway = RosGateway(robot_ids=config.robots) if with_ros else None
+        gateway = (RosGateway(robot_ids=config.robots, site_ids=config.sites) if with_ros
+                   else None)
         app.state.gateway = gateway
         bridge = None
         if gateway is not None:

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 
 import rclpy
+from geometry_msgs.msg import PoseArray
 from rclpy.context import Context
 from rclpy.event_handler import PublisherEventCallbacks, SubscriptionEventCallbacks
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
@@ -54,7 +55,8 @@ class GatewayUnavailable(RuntimeError):
 
 
 class RosGateway:
-    def __init__(self, node_name: str = "web_bridge", robot_ids: Iterable[str] = ()) -> None:
+    def __init__(self, node_name: str = "web_bridge", robot_ids: Iterable[str] = (),
+                 site_ids: Iterable[str] = ()) -> None:
         self.context = Context()
         rclpy.init(context=self.context)
         self.node = Node(node_name, context=self.context)
@@ -78,6 +80,13 @@ class RosGateway:
         self._heard_pubs, self._listen_pubs = {}, {}
         self._listening: dict[str, bool] = {}
         self._tours: dict[str, dict] = {}  # robot -> its tour guide's latest tour/state
+        # People the simulator walks about (/sim/visitors/<site>): shown on the dashboard's
+        # maps in simulation; nothing is published there on a real site.
+        self._visitors: dict[str, list[list[float]]] = {}
+        for site_id in site_ids:
+            self.node.create_subscription(
+                PoseArray, f"/sim/visitors/{site_id}",
+                lambda msg, s=site_id: self._on_visitors(s, msg), 1)
         # Per-robot entities without rclpy's logging-only QoS-event handlers: they are
         # rebuilt into the wait set on every wake-up (see fleet/manager_node.py).
         quiet_sub = SubscriptionEventCallbacks(use_default_callbacks=False)
@@ -131,6 +140,7 @@ class RosGateway:
             "fleet_name": msg.fleet_name,
             "robots": [_robot_dict(r, now) for r in msg.robots],
             "active_tasks": [_task_dict(t) for t in msg.active_tasks],
+            "visitors": self._visitors,  # replaced, never changed in place: safe to share
         }
         text = json.dumps({"type": "fleet_state", "data": data}, ensure_ascii=False)
         with self._lock:
@@ -193,6 +203,11 @@ class RosGateway:
 
     def listening(self, robot_id: str) -> bool:
         return self._listening.get(robot_id, False)
+
+    def _on_visitors(self, site_id: str, msg: PoseArray) -> None:
+        visitors = dict(self._visitors)
+        visitors[site_id] = [[round(p.position.x, 2), round(p.position.y, 2)] for p in msg.poses]
+        self._visitors = visitors
 
     def _on_tour_state(self, robot_id: str, msg: String) -> None:
         try:

@@ -72,6 +72,9 @@ class FleetOut(BaseModel):
     fleet_name: str
     robots: list[RobotOut]
     active_tasks: list[TaskOut]
+    visitors: dict[str, list[list[float]]] = Field(
+        default_factory=dict, description="people walking about, per site: [x, y] in metres "
+                                          "(simulation only)")
 
 
 class TaskCreate(BaseModel):

@@ -82,6 +82,14 @@ def test_both_site_maps_and_robots_shown(page, tmp_path) -> None:
     page.screenshot(path=str(tmp_path / "dashboard.png"))
 
 
+def test_simulated_visitors_walk_on_the_site_maps(page) -> None:
+    page.wait_for_function("""() => Number(document.querySelector('[data-testid="map-city_hall"]')
+        .getAttribute('data-visitors')) > 0""", timeout=15000)  # drawn on the map
+    first = page.evaluate("() => JSON.stringify(window.__fleetState.visitors.city_hall)")
+    page.wait_for_function("""(first) => JSON.stringify(window.__fleetState.visitors.city_hall)
+        !== first""", arg=first, timeout=15000)  # and they walk
+
+
 def test_send_robot_to_place_and_watch_it_arrive(page) -> None:
     target = load_fleet().sites["ilwol_arboretum"].places["greenhouse"]
     card = page.locator('[data-testid="robot-docent_1"]')

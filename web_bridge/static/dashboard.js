@@ -360,12 +360,29 @@ class SiteView {
     }
 
     this.drawPlaces();
+    this.drawVisitors();
 
     const robots = [...this.robotIds].map((id) => state.robots.get(id)).filter((r) => r?.shown);
     // Paths first, then bodies, then labels, so labels stay readable on top.
     for (const r of robots) this.drawPath(r);
     for (const r of robots) this.drawRobot(r);
     for (const r of robots) this.drawRobotLabel(r);
+  }
+
+  /** Simulated people (the simulator's visitors and tour groups) as small amber dots. */
+  drawVisitors() {
+    const people = state.fleet?.visitors?.[this.id];
+    const list = Array.isArray(people) ? people : [];
+    setAttr(this.canvas, 'data-visitors', String(list.length));
+    const { ctx } = this;
+    ctx.fillStyle = 'rgba(217, 119, 6, 0.85)';
+    for (const p of list) {
+      const c = Array.isArray(p) && isNum(p[0]) && isNum(p[1]) ? this.toCanvas(p[0], p[1]) : null;
+      if (!c) continue;
+      ctx.beginPath();
+      ctx.arc(c[0], c[1], 3, 0, Math.PI * 2);
+      ctx.fill();
+    }
   }
 
   drawPlaces() {
@@ -1020,6 +1037,9 @@ function applyFleetState(fleet) {
   }
 
   renderTasks(tasks);
+  if (fleet.visitors && typeof fleet.visitors === 'object') {
+    for (const site of state.sites.values()) if (site.id in fleet.visitors) site.dirty = true;
+  }
 
   const n = state.robots.size;
   const offline = [...state.robots.values()].filter((r) => r.offline).length;
@@ -1180,7 +1200,9 @@ function buildLegend() {
   const legend = document.getElementById('legend');
   legend.replaceChildren(...Object.entries(MODES).map(([mode, m]) =>
     h('span', { class: 'legend-item', style: `--c: ${m.color}` },
-      h('span', { class: 'legend-dot' }), `${m.ko} · ${mode}`)));
+      h('span', { class: 'legend-dot' }), `${m.ko} · ${mode}`)),
+    h('span', { class: 'legend-item', style: '--c: rgb(217, 119, 6)' },
+      h('span', { class: 'legend-dot' }), '방문객 (시뮬레이션) · visitors (simulation)'));
 }
 
 async function loadSites() {
