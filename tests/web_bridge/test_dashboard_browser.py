@@ -237,6 +237,32 @@ def test_a_guest_picks_a_suggested_course_on_the_docent_screen(page, fleet) -> N
     screen.close()
 
 
+def test_english_toggle_shows_the_dashboard_in_english_only(page, fleet) -> None:
+    import re
+
+    hangul = re.compile(r"[\uac00-\ud7af]")
+    other = page.context.browser.new_page(locale="en-GB")  # its own storage: toggled alone
+    other.goto(fleet.url + "/dashboard/")
+    log_in(other)
+    other.click('[data-testid="lang-toggle"]')  # reloads in English
+    other.wait_for_function("() => document.documentElement.lang === 'en'", timeout=10000)
+    other.locator('[data-testid="robot-lobby_1"]').wait_for(timeout=20000)
+    other.wait_for_function("""() => document.getElementById('summary').textContent
+        .includes('robot')""", timeout=10000)
+    assert other.locator("h1").inner_text() == "Suwon Robot Fleet"
+    for selector in ("#summary", '[data-testid="ws-status"]', '[data-testid="logout"]',
+                     '[data-testid="robot-lobby_1"] header', '[data-testid="cmd-estop-lobby_1"]',
+                     '[data-testid="goto-button-lobby_1"]', "#legend"):
+        text = other.locator(selector).inner_text()
+        assert text and not hangul.search(text), (selector, text)
+    assert other.locator('[data-testid="lang-toggle"]').inner_text().startswith("한국어")
+    other.click('[data-testid="lang-toggle"]')  # and back: Korean first, English alongside
+    other.wait_for_function("() => document.documentElement.lang === 'ko'", timeout=10000)
+    other.locator('[data-testid="logout"]').wait_for(timeout=10000)
+    assert other.locator('[data-testid="logout"]').inner_text() == "로그아웃 · Log out"
+    other.close()
+
+
 def test_statistics_page_draws_the_days_work(page, fleet) -> None:
     stats = page.context.browser.new_page(locale="ko-KR")
     stats.goto(fleet.url + "/dashboard/")  # same tab session: log in there first

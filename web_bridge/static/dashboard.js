@@ -155,31 +155,70 @@ const state = {
 
 // ------------------------------------------------------------------ small helpers
 
+// Language: Korean first with English alongside ("대기 중 · idle"), or English only. Every
+// string of the UI is written as such a pair, so English only keeps each pair's English side.
+const LANG_KEY = 'suwon.dashboard.lang';
+const ENGLISH = localStorage.getItem(LANG_KEY) === 'en';
+const HANGUL = /[\u1100-\u11FF\u3130-\u318F\uAC00-\uD7AF]/;
+const READABLE_ATTRS = new Set(['title', 'aria-label', 'placeholder']);
+
+/** The text as shown in the chosen language (unchanged in Korean, and when it has no English). */
+function L(text) {
+  if (!ENGLISH || typeof text !== 'string' || !HANGUL.test(text)) return text;
+  const english = (part) => {
+    if (!HANGUL.test(part)) return part;
+    const dash = part.lastIndexOf(' — ');  // "작업 3건 — 3 active tasks"
+    return dash >= 0 && !HANGUL.test(part.slice(dash + 3)) ? part.slice(dash + 3) : null;
+  };
+  const pairs = text.split(/ · /).map(english).filter((part) => part != null);
+  if (pairs.length && pairs.join('').trim()) return pairs.join(' · ');
+  const lines = text.split('\n').filter((line) => !HANGUL.test(line));  // "한국어\nEnglish"
+  return lines.length ? lines.join('\n') : text;
+}
+
+/** English only: rewrite the page's own (static) text once, at start. */
+function localiseStatic(root = document.body) {
+  if (!ENGLISH) return;
+  document.documentElement.lang = 'en';
+  for (const el of root.querySelectorAll('[data-en]')) el.textContent = el.dataset.en;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.nodeValue.trim();
+    if (text) node.nodeValue = node.nodeValue.replace(text, L(text));
+  }
+  for (const el of root.querySelectorAll('[title], [aria-label], [placeholder]')) {
+    for (const name of READABLE_ATTRS) {
+      if (el.hasAttribute(name)) el.setAttribute(name, L(el.getAttribute(name)));
+    }
+  }
+}
+
 /** Create an element. Children that are strings become text nodes (never parsed as HTML). */
 function h(tag, props = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
     if (v == null || v === false) continue;
     if (k === 'class') e.className = v;
-    else if (k === 'text') e.textContent = String(v);
+    else if (k === 'text') e.textContent = L(String(v));
     else if (k === 'style') e.style.cssText = v;
     else if (k.startsWith('on') && typeof v === 'function') e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : String(v));
+    else e.setAttribute(k, v === true ? '' : READABLE_ATTRS.has(k) ? L(String(v)) : String(v));
   }
   for (const c of children.flat()) {
     if (c == null || c === false) continue;
-    e.append(c instanceof Node ? c : String(c));
+    e.append(c instanceof Node ? c : L(String(c)));
   }
   return e;
 }
 
 function setText(el, text) {
-  const t = text == null ? '' : String(text);
+  const t = text == null ? '' : L(String(text));
   if (el.textContent !== t) el.textContent = t;
 }
 
 function setAttr(el, name, value) {
-  const v = value == null ? '' : String(value);
+  let v = value == null ? '' : String(value);
+  if (READABLE_ATTRS.has(name)) v = L(v);
   if (el.getAttribute(name) !== v) el.setAttribute(name, v);
 }
 
@@ -630,9 +669,9 @@ class RobotView {
   }
 
   async command(name) {
-    if (name === 'estop' && !window.confirm(
+    if (name === 'estop' && !window.confirm(L(
       `${this.id} 비상 정지할까요? 운영자가 해제할 때까지 움직이지 않습니다.\n`
-      + `E-stop ${this.id}? It will not move until an operator releases it.`)) return;
+      + `E-stop ${this.id}? It will not move until an operator releases it.`))) return;
     setAttr(this.commandResult, 'data-state', 'pending');
     setText(this.commandResult, '보내는 중… · Sending…');
     try {
@@ -1237,6 +1276,13 @@ function buildSites(sites) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
+  localiseStatic();
+  const langButton = document.getElementById('lang');
+  langButton.textContent = ENGLISH ? '한국어 · Korean' : 'English';
+  langButton.addEventListener('click', () => {
+    localStorage.setItem(LANG_KEY, ENGLISH ? 'ko' : 'en');
+    location.reload();  // every label is drawn again in the other language
+  });
   document.getElementById('login-form').addEventListener('submit', logIn);
   document.getElementById('logout').addEventListener('click', () => forgetLogin(''));
   showUser();
