@@ -36,6 +36,7 @@ import numpy as np
 
 from suwon_fleet.core.geometry import Pose2D
 from suwon_fleet.core.sites import load_fleet
+from suwon_fleet.core.tours import SEASONS
 from suwon_fleet.docent.planning import RouteBook, plan_tour
 from suwon_fleet.docent.recommend import GuestAnswers, recommend
 from suwon_fleet.docent.runner import (
@@ -55,8 +56,6 @@ SEED = 11
 BLOCKED_SHARE = 0.08
 LOSE_M = 25.0
 EARSHOT_M = 5.0
-COURSES = ("highlights_30", "full_60", "family_kids", "wheelchair", "seasonal")
-SEASONS = ("spring", "summer", "autumn", "winter")
 
 
 class TrackedGroup(RandomGroup):
@@ -89,7 +88,8 @@ class Run:
 
 def one_run(site, routes: RouteBook, index: int, config: RunnerConfig) -> Run:
     rng = random.Random(SEED * 1000 + index)
-    course = COURSES[index % len(COURSES)]
+    courses = list(site.tours)  # the site file's courses, in its order
+    course = courses[index % len(courses)]
     season = SEASONS[index % len(SEASONS)]
     plan = plan_tour(site, course, season, "ko", routes)
     shut = {i: rng.random() < 0.5 for i in range(len(plan.stops))

@@ -49,6 +49,7 @@ import numpy as np
 from suwon_fleet.core.geometry import Pose2D
 from suwon_fleet.core.maps import OccupancyMap
 from suwon_fleet.core.sites import load_fleet
+from suwon_fleet.core.tours import SEASONS
 from suwon_fleet.docent.planning import RouteBook, plan_tour
 from suwon_fleet.docent.runner import Phase, RunnerConfig
 from suwon_fleet.docent.session import (
@@ -75,8 +76,6 @@ VISITORS = 8
 BLOCKED_SHARE = 0.1
 LOSE_M = 25.0
 EARSHOT_M = 5.0
-COURSES = ("highlights_30", "full_60", "family_kids", "wheelchair", "seasonal")
-SEASONS = ("spring", "summer", "autumn", "winter")
 ROBOT = "docent_1"
 E2E_RTF = 6.0
 
@@ -296,8 +295,9 @@ def gap_at(trace: Trace, t: float) -> float:
 
 def one_run(site, robot_cfg, routes: RouteBook, index: int, config: RunnerConfig) -> Run:
     rng = random.Random(SEED * 1000 + index)
-    course = COURSES[index % len(COURSES)]
-    season = SEASONS[(index // len(COURSES)) % len(SEASONS)]
+    courses = list(site.tours)  # the site file's courses, in its order
+    course = courses[index % len(courses)]
+    season = SEASONS[(index // len(courses)) % len(SEASONS)]
     plan = plan_tour(site, course, season, "ko", routes)
     start = plan.start_pose
     loop = ClosedLoop(site, robot_cfg, Pose2D(start.x, start.y, start.yaw), VISITORS,

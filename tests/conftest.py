@@ -158,6 +158,23 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFleet]:
     assert not leftover, "nodes still running 15 s after Ctrl-C:\n" + running.log()[-3000:]
 
 
+def node_pid(pgid: int, module: str, namespace: str = "") -> int:
+    """The process id of a fleet node started by the launcher in process group ``pgid``, by
+    its module (and robot namespace, when several robots run the same module)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode().split("\0")
+            group = os.getpgid(int(entry.name))
+        except (OSError, ProcessLookupError):
+            continue
+        if group == pgid and module in cmdline and (
+                not namespace or f"__ns:=/{namespace}" in cmdline):
+            return int(entry.name)
+    raise LookupError(f"no {module} {namespace}".rstrip())
+
+
 def _group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)

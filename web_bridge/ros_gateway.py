@@ -19,9 +19,7 @@ from collections.abc import Callable, Iterable
 import rclpy
 from geometry_msgs.msg import PoseArray
 from rclpy.context import Context
-from rclpy.event_handler import PublisherEventCallbacks, SubscriptionEventCallbacks
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
-from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from std_msgs.msg import Bool, Empty, String
 from suwon_fleet_interfaces.msg import (
@@ -39,6 +37,7 @@ from suwon_fleet_interfaces.srv import CreateOfficialCall, SendCommand, SubmitTa
 from suwon_fleet.core.geometry import quaternion_to_yaw
 from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import time_to_seconds
+from suwon_fleet.ros.lean_node import LeanNode
 
 SERVICE_TIMEOUT_S = 5.0
 SCREEN_HISTORY = 20  # utterances kept per robot for its screen page
@@ -59,7 +58,8 @@ class RosGateway:
                  site_ids: Iterable[str] = ()) -> None:
         self.context = Context()
         rclpy.init(context=self.context)
-        self.node = Node(node_name, context=self.context)
+        # Per-robot entities by the dozen: none with a logging-only QoS-event handler.
+        self.node = LeanNode(node_name, context=self.context)
         self._executor = SingleThreadedExecutor(context=self.context)
         self._executor.add_node(self.node)
         self._lock = threading.Lock()
@@ -87,29 +87,21 @@ class RosGateway:
             self.node.create_subscription(
                 PoseArray, f"/sim/visitors/{site_id}",
                 lambda msg, s=site_id: self._on_visitors(s, msg), 1)
-        # Per-robot entities without rclpy's logging-only QoS-event handlers: they are
-        # rebuilt into the wait set on every wake-up (see fleet/manager_node.py).
-        quiet_sub = SubscriptionEventCallbacks(use_default_callbacks=False)
-        quiet_pub = PublisherEventCallbacks(use_default_callbacks=False)
         for robot_id in self._said:
-            self.node.create_subscription(Say, f"/{robot_id}/speech/say", self._on_say, 10,
-                                          event_callbacks=quiet_sub)
+            self.node.create_subscription(Say, f"/{robot_id}/speech/say", self._on_say, 10)
             self._call_pubs[robot_id] = self.node.create_publisher(
-                OfficialCallUpdate, f"/{robot_id}/official_call", CALL_UPDATES_QOS,
-                event_callbacks=quiet_pub)
+                OfficialCallUpdate, f"/{robot_id}/official_call", CALL_UPDATES_QOS)
             self._heard_pubs[robot_id] = self.node.create_publisher(
-                Heard, f"/{robot_id}/speech/heard", 10, event_callbacks=quiet_pub)
+                Heard, f"/{robot_id}/speech/heard", 10)
             self._listen_pubs[robot_id] = self.node.create_publisher(
-                Empty, f"/{robot_id}/speech/listen", 10, event_callbacks=quiet_pub)
+                Empty, f"/{robot_id}/speech/listen", 10)
             self.node.create_subscription(
                 Bool, f"/{robot_id}/speech/listening",
                 lambda msg, r=robot_id: self._listening.__setitem__(r, bool(msg.data)),
-                topics.INDICATOR_QOS,
-                event_callbacks=quiet_sub)
+                topics.INDICATOR_QOS)
             self.node.create_subscription(
                 String, f"/{robot_id}/tour/state",
-                lambda msg, r=robot_id: self._on_tour_state(r, msg), topics.INDICATOR_QOS,
-                event_callbacks=quiet_sub)
+                lambda msg, r=robot_id: self._on_tour_state(r, msg), topics.INDICATOR_QOS)
         self.node.create_service(CreateOfficialCall, CREATE_CALL_SERVICE, self._on_create_call)
         self._submit = self.node.create_client(SubmitTask, topics.SUBMIT_TASK)
         self._command = self.node.create_client(SendCommand, topics.SEND_COMMAND)

@@ -36,7 +36,7 @@ from suwon_fleet.core import paths
 from suwon_fleet.core.geometry import Pose2D
 from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import pose_to_msg, time_to_seconds
-from tests.conftest import ADMIN_PASSWORD, _group_alive, free_port
+from tests.conftest import ADMIN_PASSWORD, _group_alive, free_port, node_pid
 
 ROBOT = "docent_1"
 SITE = "ilwol_arboretum"
@@ -147,17 +147,7 @@ class DocentFleet:
 
     def pid_of(self, module: str) -> int:
         """The process id of one of the fleet's nodes, by its module."""
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                cmdline = (entry / "cmdline").read_bytes().decode().split("\0")
-                pgid = os.getpgid(int(entry.name))
-            except (OSError, ProcessLookupError):
-                continue
-            if pgid == self.process.pid and module in cmdline:
-                return int(entry.name)
-        raise LookupError(module)
+        return node_pid(self.process.pid, module)
 
     def log(self, tail: int = 6000) -> str:
         return self.log_path.read_text(errors="replace")[-tail:]

@@ -37,6 +37,7 @@ from tests.conftest import (
     RunningFleet,
     _group_alive,
     free_port,
+    node_pid,
 )
 
 pytestmark = [pytest.mark.ros, pytest.mark.own_fleet]
@@ -104,18 +105,7 @@ class TwoLobbyFleet:
         pytest.fail(f"{what} not within {timeout_s} s\n{self.log()}")
 
     def pid_of(self, module: str, namespace: str = "") -> int:
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                cmdline = (entry / "cmdline").read_bytes().decode().split("\0")
-                pgid = os.getpgid(int(entry.name))
-            except (OSError, ProcessLookupError):
-                continue
-            if pgid == self.process.pid and module in cmdline and (
-                    not namespace or f"__ns:=/{namespace}" in cmdline):
-                return int(entry.name)
-        raise LookupError(f"no {module} {namespace}")
+        return node_pid(self.process.pid, module, namespace)
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGINT)

@@ -32,12 +32,17 @@ def _known(fleet, robot_id: str) -> None:
                       + ", ".join(fleet.robots), "unknown-robot")
 
 
+def _robot_state(gateway, robot_id: str) -> dict | None:
+    """The robot's latest state in the fleet stream (None: not heard of yet)."""
+    return next((r for r in (gateway.fleet() or {}).get("robots", [])
+                 if r["robot_id"] == robot_id), None)
+
+
 @router.get("/api/v1/robots/{robot_id}/screen", response_model=RobotScreenOut)
 async def robot_screen(robot_id: str, fleet: FleetDep, gateway: GatewayDep) -> dict:
     _known(fleet, robot_id)
     site = fleet.sites[fleet.robots[robot_id].site]
-    state = next((r for r in (gateway.fleet() or {}).get("robots", [])
-                  if r["robot_id"] == robot_id), None)
+    state = _robot_state(gateway, robot_id)
     place = site.places.get(state["current_place"]) if state else None
     return {
         "robot_id": robot_id, "site_id": site.site_id,
@@ -120,7 +125,7 @@ def _docent_site(fleet, robot_id: str) -> Site:
 
 
 @router.get("/api/v1/robots/{robot_id}/screen/tours", response_model=CourseSuggestions)
-async def suggest_courses(
+def suggest_courses(  # sync: route planning runs in the thread pool, not on the event loop
         robot_id: str, fleet: FleetDep,
         minutes: Annotated[float, Query(gt=0, le=480, description="time the guest has")] = 60,
         step_free: Annotated[bool, Query(description="wheelchair, pram, walking aid")] = False,
@@ -165,8 +170,7 @@ async def start_tour_from_screen(robot_id: str, body: ScreenTour, fleet: FleetDe
         raise Problem(404, "Unknown Tour", f"no course {body.tour_id!r} at {site.site_id}; "
                       "courses: " + ", ".join(site.tours), "unknown-tour")
     gateway = get_gateway(request)  # after validation: a bad request is 4xx even without ROS
-    state = next((r for r in (gateway.fleet() or {}).get("robots", [])
-                  if r["robot_id"] == robot_id), None)
+    state = _robot_state(gateway, robot_id)
     if state is None or state["mode"] != "idle":
         mode = state["mode"] if state else "offline"
         raise Problem(409, "Robot Busy", f"{robot_id} is {mode}: a tour starts from the "
