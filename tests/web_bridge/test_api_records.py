@@ -172,3 +172,9 @@ def test_statistics_count_official_calls_and_the_wait_for_an_official(client) ->
     assert stats["calls_per_day"][-1]["count"] >= 1
     assert stats["calls_by_status"].get("accepted", 0) >= 1
     assert stats["mean_official_wait_s"] is not None and stats["mean_official_wait_s"] >= 0.3
+
+
+def test_a_task_list_offset_beyond_any_database_is_refused(client) -> None:
+    """Found by schemathesis: an offset SQLite cannot hold was a 500, not a 422."""
+    response = client.get("/api/v1/tasks?offset=134207677263205072896")
+    assert response.status_code == 422, response.text

@@ -86,7 +86,7 @@ async def list_tasks(
     status: Annotated[list[TaskStatus] | None, Query()] = None,
     type: Annotated[TaskType | None, Query()] = None,
     active: Annotated[bool | None, Query(description="only unfinished (or finished)")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,  # within SQLite integers
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict:
     """Newest first."""
