@@ -23,6 +23,7 @@ from suwon_fleet.concierge.dialogue import (
     josa,
 )
 from suwon_fleet.concierge.intents import Intent, IntentRecognizer
+from suwon_fleet.concierge.search_service import EmbeddedSearch
 
 MOVES_OR_CALLS = (Guide, CallOfficial, CallStaff)
 
@@ -240,3 +241,63 @@ def test_josa() -> None:
     assert josa("민원실", "으로/로") == "민원실로"  # ㄹ takes 로
     assert josa("정문", "으로/로") == "정문으로"
     assert josa("1번 창구", "은/는") == "1번 창구는"
+
+
+# -- questions no intent covers go to the civil-service search ------------------------------
+
+def _not_understood(text: str) -> Intent:
+    """What the recogniser returns for a question none of its intents covers."""
+    return Intent("unknown", 0.0, {}, "", text)
+
+
+@pytest.fixture(scope="module")
+def embedded_search(content: Content) -> EmbeddedSearch:
+    return EmbeddedSearch(content)
+
+
+@pytest.fixture
+def searching_dm(content: Content, recognizer: IntentRecognizer, clock: ManualClock,
+                 embedded_search: EmbeddedSearch) -> DialogueManager:
+    return DialogueManager(content, recognizer, clock=clock, search=embedded_search)
+
+
+def test_uncovered_question_is_answered_from_the_search(searching_dm: DialogueManager) -> None:
+    reply = searching_dm.handle(_not_understood("쓰레기 대형폐기물 버리려면"))
+    assert reply.intent == "search"
+    assert "자원순환과" in reply.text_ko and "7층" in reply.text_ko
+    assert "Resource" in reply.text_en or "Recycling" in reply.text_en, reply.text_en
+    assert reply.expecting == "confirm" and isinstance(reply.action, ShowAnswer)
+    called = searching_dm.hear("네")
+    assert isinstance(called.action, CallOfficial)
+    assert called.action.department_id == "resource_recycling"
+
+
+def test_search_answer_counts_as_understood(searching_dm: DialogueManager) -> None:
+    searching_dm.hear("바나나 우주선 노래방")  # one miss
+    # found by the search: the misses start again
+    searching_dm.handle(_not_understood("어린이집 입소 문의하려고요"))
+    searching_dm.hear("아니요")
+    reply = searching_dm.hear("바나나 우주선 노래방")
+    assert reply.intent == "unknown" and not isinstance(reply.action, ShowTouchMenu)
+
+
+@pytest.mark.parametrize("text", [
+    "오늘 날씨 정말 좋네요", "바나나 우주선 노래방 고양이", "지하철 타는 곳이 어디예요",
+    "어머니가 요리를 잘하세요", "Thank you very much", "음", "그러니까 저기 그거",
+])
+def test_off_topic_talk_finds_nothing_in_the_search(searching_dm: DialogueManager,
+                                                     text: str) -> None:
+    reply = searching_dm.handle(_not_understood(text))
+    assert reply.intent == "unknown" and reply.action is None, (text, reply)
+
+
+class _BrokenSearch:
+    def search(self, query: str, limit: int = 5):
+        raise RuntimeError("index corrupted")
+
+
+def test_broken_search_service_means_a_polite_re_ask(content: Content,
+                                                      recognizer: IntentRecognizer) -> None:
+    dm = DialogueManager(content, recognizer, clock=ManualClock(), search=_BrokenSearch())
+    reply = dm.handle(_not_understood("쓰레기 대형폐기물 버리려면"))
+    assert reply.intent == "unknown" and "다시" in reply.text_ko and reply.action is None

@@ -118,3 +118,25 @@ def test_environment_picks_the_adapter(embedded) -> None:
     chosen = search_service_from_env({"SUWON_SEARCH_URL": "http://127.0.0.1:9/search",
                                       "SUWON_SEARCH_TIMEOUT_S": "0.2"}, embedded)
     assert isinstance(chosen, CityAppSearch) and chosen.url.endswith("/search")
+
+
+def test_the_concierge_answers_from_the_same_service(city, embedded) -> None:
+    """The lobby robot's dialogue falls back to the City's app for what its intents miss, and
+    to the embedded search when the app is down."""
+    from suwon_fleet.concierge.dialogue import DialogueManager, ManualClock, ShowAnswer
+    from suwon_fleet.concierge.intents import Intent
+
+    stand_in, url = city
+    service = CityAppSearch(url, embedded, timeout_s=0.5)
+    dm = DialogueManager(embedded.content, clock=ManualClock(), search=service)
+    question = Intent("unknown", 0.0, {}, "", "건강보험 자격 확인")
+    stand_in.mode = "ok"
+    reply = dm.handle(question)
+    assert reply.intent == "search" and "시청 앱: 건강보험 자격 확인" in reply.text_ko
+    assert isinstance(reply.action, ShowAnswer) and reply.action.kind == "search"
+    assert reply.action.lines_ko == ("시청 앱 결과",)
+
+    stand_in.mode = "error"
+    reply = dm.handle(Intent("unknown", 0.0, {}, "", "어린이집 입소 문의"))
+    assert reply.intent == "search" and "보육아동과" in reply.text_ko
+    service.close()

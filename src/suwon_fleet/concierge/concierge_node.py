@@ -37,6 +37,7 @@ from suwon_fleet.concierge.dialogue import (
     Reply,
 )
 from suwon_fleet.concierge.privacy import TranscriptLog
+from suwon_fleet.concierge.search_service import EmbeddedSearch, search_service_from_env
 from suwon_fleet.core import paths
 from suwon_fleet.core.sites import load_fleet
 from suwon_fleet.ros import topics
@@ -93,7 +94,11 @@ class Concierge(Node):
         if self.robot_id not in fleet.robots:
             raise ValueError(f"robot_id {self.robot_id!r} is not in {fleet.source}")
         self.site_id = fleet.robots[self.robot_id].site
-        self.dialogue = DialogueManager(load_content())
+        content = load_content()
+        # The City's search app when SUWON_SEARCH_URL is set, else the embedded search: the
+        # same service the web bridge's search route uses.
+        self.dialogue = DialogueManager(
+            content, search=search_service_from_env(embedded=EmbeddedSearch(content)))
         db_path = database or fleet.policies.database
         if db_path != ":memory:" and not Path(db_path).is_absolute():
             db_path = str(paths.data_root() / db_path)

@@ -10,11 +10,15 @@ conversation can be replayed turn by turn in a test. Rules that matter for elder
   staff call (and still do nothing until the visitor says yes);
 - 다시 말해 주세요 repeats the last reply; 천천히 lowers the speech rate for the rest of the
   conversation;
-- a long silence means a new visitor: the state (and rate) starts afresh.
+- a long silence means a new visitor: the state (and rate) starts afresh;
+- a question no intent covers goes to the civil-service search (the embedded one or the City's
+  app, concierge/search_service.py); a hit that explains enough of it is answered like the
+  matching intent would be, so "대형폐기물 버리려면" finds the department that handles it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -24,6 +28,9 @@ from zoneinfo import ZoneInfo
 from suwon_fleet.concierge.content import Content, Schedule
 from suwon_fleet.concierge.intents import Intent, IntentRecognizer
 from suwon_fleet.concierge.privacy import redact
+from suwon_fleet.concierge.search_service import SearchService
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RATE = 1.0
 SLOWER_STEP = 0.15
@@ -33,6 +40,11 @@ SLOT_TIMEOUT_S = 60.0
 IDLE_RESET_S = 120.0  # silence this long: the next words come from a new visitor
 MIN_CONFIDENCE = 0.5
 FAILURES_BEFORE_OFFER = 2
+# The share of a not-understood question a search hit must explain before the robot offers it:
+# 어린이집 입소 -> 보육아동과 (0.47) and 대형폐기물 버리려면 -> 자원순환과 (0.31) pass, while
+# off-topic talk finds nothing at all (bench/speech_bench.py's decoys, the labelled set's
+# unknowns).
+SEARCH_MIN_SCORE = 0.3
 
 
 # -- actions ------------------------------------------------------------------------------
@@ -60,7 +72,8 @@ class CallOfficial:
 class ShowAnswer:
     """Put an answer card on the robot's screen (Korean and English)."""
 
-    kind: Literal["service", "place", "department", "staff", "hours", "facility"]
+    # "search": a hit from the City's search app with no entry in our content
+    kind: Literal["service", "place", "department", "staff", "hours", "facility", "search"]
     id: str
     title_ko: str
     title_en: str
@@ -158,8 +171,9 @@ class DialogueManager:
 
     def __init__(self, content: Content, recognizer: IntentRecognizer | None = None,
                  clock: Callable[[], datetime] | None = None, language: str = "ko",
-                 tour_mode: bool = False) -> None:
+                 tour_mode: bool = False, search: SearchService | None = None) -> None:
         self.content = content
+        self.search = search  # None: no fallback, unknown questions are asked again
         self.recognizer = recognizer or IntentRecognizer(content)
         if clock is None:
             zone = ZoneInfo(content.site.timezone)
@@ -280,6 +294,10 @@ class DialogueManager:
                                  None, name, request.slot)
 
         if name == "unknown":
+            found = self._search_fallback(intent, now)
+            if found is not None:
+                self._failures = 0
+                return found
             self._failures += 1
             if self._failures >= FAILURES_BEFORE_OFFER:
                 return self._offer_help(now)
@@ -557,6 +575,31 @@ class DialogueManager:
                           (schedule.text_en,))
         return self._say(f"{schedule.text_ko} {status_ko}", f"{schedule.text_en} {status_en}",
                          card, intent.name)
+
+    def _search_fallback(self, intent: Intent, now: datetime) -> Reply | None:
+        """Answer from the search service what no intent covered; None = nothing fits."""
+        if self.search is None or len(intent.text.replace(" ", "")) < 2:
+            return None
+        try:
+            hits = self.search.search(intent.text, limit=1).hits
+        except Exception as exc:  # a broken adapter must not cost the visitor their answer
+            log.warning("search fallback failed: %s", exc)
+            return None
+        if not hits or hits[0].score < SEARCH_MIN_SCORE:
+            return None
+        hit, c = hits[0], self.content
+        found = replace(intent, name="search", confidence=hit.score)
+        if hit.kind == "service" and hit.id in c.services:
+            return self._answer_service(hit.id, found, now)
+        if hit.kind == "department" and hit.id in c.departments:
+            return self._on_who_handles(replace(found, slots={"department": hit.id}), now)
+        if hit.kind == "staff" and hit.id in c.staff:
+            return self._on_who_handles(replace(found, slots={"staff": hit.id}), now)
+        card = ShowAnswer("search", hit.id, hit.title_ko, hit.title_en, (hit.summary_ko,),
+                          (hit.summary_en,))
+        return self._say(f"찾아보니 {hit.title_ko} 정보가 있어요. {hit.summary_ko}",
+                         f"Here is what I found: {hit.title_en or hit.title_ko}. "
+                         f"{hit.summary_en}", card, found.name)
 
     def _on_tour(self, intent: Intent, now: datetime) -> Reply:
         if not self.tour_mode:

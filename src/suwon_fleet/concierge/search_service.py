@@ -40,7 +40,8 @@ class SearchService(Protocol):
 
 class EmbeddedSearch:
     def __init__(self, content: Content | None = None) -> None:
-        self._search = CivilServiceSearch(content or load_content())
+        self.content = content or load_content()
+        self._search = CivilServiceSearch(self.content)
 
     def search(self, query: str, limit: int = 5) -> SearchAnswer:
         return SearchAnswer(self._search.search(query, limit=limit), "embedded")
