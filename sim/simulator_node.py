@@ -10,6 +10,10 @@ and globally /clock (sim time) and /sim/visitors/<site_id> (geometry_msgs/PoseAr
 visitors, then any tour guests); for tests and demos /sim/<robot>/set_battery
 (std_msgs/Float32, percent) sets a battery level, and /sim/<robot>/tour_group (std_msgs/String,
 JSON, see guests.py) starts a group of guests following the robot, holds or splits it.
+With ``guests_follow`` (the default), a robot that starts guiding a visitor gets one simulated
+visitor following it, and one that starts a tour a group of four, unless a test or demo has
+already given it a group (the simulator watches each robot's robot_state for its mode); they
+leave when the robot is done.
 
 Physics runs on its own thread at ``physics_rate`` in sim time, paced to
 ``real_time_factor`` x wall time (0 = as fast as possible). Sim time starts at the wall time
@@ -33,10 +37,12 @@ from rclpy.time import Time
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import BatteryState, LaserScan
 from std_msgs.msg import Float32, String
+from suwon_fleet_interfaces.msg import RobotState
 from tf2_msgs.msg import TFMessage
 
 from suwon_fleet.core.geometry import Pose2D, compose, invert
 from suwon_fleet.core.sites import load_fleet
+from suwon_fleet.core.states import RobotMode
 from suwon_fleet.ros.conversions import pose_from_msg, pose_to_msg
 from suwon_fleet.ros.lean_node import LeanNode
 from suwon_fleet.ros.node_main import run_node
@@ -45,6 +51,11 @@ from suwon_fleet.ros.tf_listener import TF_STATIC_QOS
 from suwon_sim.guests import TourGroups
 from suwon_sim.visitors import VisitorCrowd
 from suwon_sim.world import OdomNoise, SimRobot, SiteWorld
+
+# guests_follow: who follows a robot in each mode, and the modes that send them away
+AUTO_GROUP_SIZE = {RobotMode.GUIDING.value: 1, RobotMode.TOURING.value: 4}
+ROBOT_DONE_MODES = {m.value for m in (RobotMode.IDLE, RobotMode.NAVIGATING, RobotMode.DOCKING,
+                                      RobotMode.CHARGING, RobotMode.ERROR)}
 
 
 class SimulatorNode(LeanNode):
@@ -62,6 +73,9 @@ class SimulatorNode(LeanNode):
         rtf = declare(self, "real_time_factor", -1.0,
                       "sim seconds per wall second; 0 = flat out; -1 = fleet.yaml's")
         visitors = declare(self, "visitors", -1, "visitors per site; -1 = fleet.yaml's")
+        self.guests_follow = declare(self, "guests_follow", True,
+                                     "simulated people follow robots that guide or give tours")
+        self._auto_groups: set[str] = set()  # robots whose group this node started
 
         fleet = load_fleet(fleet_file or None)
         sim = fleet.simulation
@@ -136,6 +150,11 @@ class SimulatorNode(LeanNode):
                 return
             self.get_logger().info(f"tour group of {robot.robot_id}: {done}")
 
+        def on_state(msg: RobotState) -> None:
+            self._follow_mode(robot, msg.mode)
+
+        if self.guests_follow:
+            self.create_subscription(RobotState, f"{ns}/robot_state", on_state, 10)
         self.create_subscription(Twist, f"{ns}/cmd_vel", on_cmd, 10)
         self.create_subscription(String, f"/sim{ns}/tour_group", on_tour_group, 10)
         self.create_subscription(Float32, f"/sim{ns}/set_battery", on_set_battery, 10)
@@ -159,6 +178,26 @@ class SimulatorNode(LeanNode):
         ]))
 
     # ---------------------------------------------------------------- the physics thread
+    def _follow_mode(self, robot: SimRobot, mode: str) -> None:
+        """Guests for a robot that starts leading people; gone when it stops (not on a
+        pause: the people are still there)."""
+        rid = robot.robot_id
+        with self._lock:
+            groups = self.worlds[robot.site_id].crowd
+            has_group = rid in groups.groups
+            if mode in AUTO_GROUP_SIZE and not has_group:
+                groups.command(rid, {"size": AUTO_GROUP_SIZE[mode]})
+                self._auto_groups.add(rid)
+                done = f"{AUTO_GROUP_SIZE[mode]} simulated people follow {rid}"
+            elif mode in ROBOT_DONE_MODES and rid in self._auto_groups:
+                self._auto_groups.discard(rid)
+                if has_group:
+                    groups.command(rid, {"size": 0})
+                done = f"the people following {rid} have left"
+            else:
+                return
+        self.get_logger().info(done)
+
     def _run(self) -> None:
         dt = 1.0 / self.physics_rate
         every = {name: max(1, round(self.physics_rate / rate)) for name, rate in

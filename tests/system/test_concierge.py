@@ -13,9 +13,11 @@ import rclpy
 from rclpy.context import Context
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
+from std_msgs.msg import String
 from suwon_fleet_interfaces.msg import Heard, Say
 
 from suwon_fleet.core.sites import load_fleet
+from tests.conftest import TEST_REAL_TIME_FACTOR
 
 pytestmark = pytest.mark.ros
 HALL = load_fleet().sites["city_hall"]
@@ -31,6 +33,8 @@ class Visitor:
         self.said: list[Say] = []
         said = self.node.create_subscription(Say, "/lobby_1/speech/say", self.said.append, 10)
         self.heard = self.node.create_publisher(Heard, "/lobby_1/speech/heard", 10)
+        # the simulator's people following lobby_1 (sim/guests.py)
+        self.following = self.node.create_publisher(String, "/sim/lobby_1/tour_group", 10)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
         threading.Thread(target=self.executor.spin, daemon=True).start()
@@ -38,7 +42,8 @@ class Visitor:
 
         def ready() -> bool:  # both ways matched with the concierge and the robot agent
             return (self.heard.get_subscription_count() >= 2
-                    and said.get_publisher_count() >= 2)
+                    and said.get_publisher_count() >= 2
+                    and self.following.get_subscription_count() >= 1)
 
         while not ready() and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -96,6 +101,64 @@ def test_passport_question_then_yes_guides_the_visitor_to_the_counter(fleet, vis
     robot = fleet.get("/api/v1/robots/lobby_1")
     counter = HALL.places["saebit_counter_1"]
     assert math.hypot(robot["x"] - counter.x, robot["y"] - counter.y) <= 0.5
+
+
+def test_the_robot_leads_at_walking_pace_and_waits_for_a_visitor_who_stops(fleet,
+                                                                          visitor) -> None:
+    """The simulator's visitor follows the escort; told to stop for 20 s half way, they fall
+    behind: the robot sees it in the rear of its scan, stops, says it will wait, and goes on
+    when they have caught up."""
+    before = {t["task_id"] for t in tasks_of(fleet, "lobby_1")}
+    start = fleet.get("/api/v1/robots/lobby_1")
+    desk = HALL.places["information_desk"]
+    visitor.say("종합안내데스크로 데려다 주세요")
+    heard_from = len(visitor.said)
+    visitor.say("네")
+
+    def notices() -> list[str]:
+        return [s.text_ko for s in visitor.said[heard_from:] if s.kind == Say.KIND_NOTICE]
+
+    # Under way (and past the start grace) at walking pace, then the visitor stops.
+    samples = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        robot = fleet.get("/api/v1/robots/lobby_1")
+        samples.append((time.monotonic(), robot["x"], robot["y"]))
+        if math.hypot(robot["x"] - start["x"], robot["y"] - start["y"]) > 6.0:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"the escort did not get going: {robot}")
+    visitor.following.publish(String(data='{"hold_s": 20}'))  # sim seconds
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not any("기다릴게요" in n for n in notices()):
+        time.sleep(0.2)
+    assert any("기다릴게요" in n for n in notices()), notices()
+    held = fleet.get("/api/v1/robots/lobby_1")
+    time.sleep(1.5)
+    now = fleet.get("/api/v1/robots/lobby_1")
+    assert math.hypot(now["x"] - held["x"], now["y"] - held["y"]) < 0.15, "did not wait"
+    assert now["mode"] == "guiding"
+
+    deadline = time.monotonic() + 120
+    guide = None
+    while time.monotonic() < deadline:
+        new = [t for t in tasks_of(fleet, "lobby_1") if t["task_id"] not in before]
+        guide = next((t for t in new if t["type"] == "guide_visitor"), None)
+        if guide and guide["status"] in ("completed", "failed", "canceled"):
+            break
+        time.sleep(0.5)
+    assert guide and guide["status"] == "completed", guide
+    said = notices()
+    assert any("다시 출발" in n for n in said), said
+    assert any("도착했습니다" in n and "종합안내데스크" in n for n in said), said
+    robot = fleet.get("/api/v1/robots/lobby_1")
+    assert math.hypot(robot["x"] - desk.x, robot["y"] - desk.y) <= 0.5
+    # Walking pace: 0.7 m/s of sim time at most (the API's poses sampled on the wall clock,
+    # 2 s apart so that the sampling jitter stays small; lobby robots can do 1.0 m/s).
+    speeds = [math.hypot(x1 - x0, y1 - y0) / ((t1 - t0) * TEST_REAL_TIME_FACTOR)
+              for (t0, x0, y0), (t1, x1, y1) in zip(samples, samples[4:], strict=False)]
+    assert speeds and max(speeds) < 0.78, speeds
 
 
 def test_asking_for_a_veteran_official_creates_a_call(fleet, visitor) -> None:

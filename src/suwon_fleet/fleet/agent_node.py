@@ -2,10 +2,12 @@
 
   action server  execute_task (suwon_fleet_interfaces/ExecuteTask), from the fleet manager
   subscribes     tf/tf_static (its pose in the map), battery_state, plan, command
+  subscribes     scan, only while guiding a visitor (are they still behind the robot?)
   publishes      robot_state (RobotState) at 10 Hz, task_report (TaskState, on every change
                  of its task, kept for late joiners: a restarted fleet manager learns outcomes),
                  cmd_vel (zero, to hold during e-stop), speech/say (Say: City information
-                 while idle, from config/content/announcements.yaml)
+                 while idle, from config/content/announcements.yaml; the escort's words),
+                 speed_limit (std_msgs/Float32: the walking pace while guiding a visitor)
   uses           navigate_to_pose (nav2_msgs) through suwon_fleet.navigation.navigator;
                  run_tour (RunTour) of its tour guide (docent/tour_node.py) for run_tour
                  tasks, relaying the tour's progress ("2/6 장미정원 · Rose garden, 12 min
@@ -21,13 +23,15 @@ import time
 import uuid
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from geometry_msgs.msg import Point, Twist
 from nav_msgs.msg import Path
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
 from rclpy.action.server import ServerGoalHandle
 from rclpy.callback_groups import ReentrantCallbackGroup
-from sensor_msgs.msg import BatteryState
-from std_msgs.msg import Bool
+from rclpy.qos import qos_profile_sensor_data
+from sensor_msgs.msg import BatteryState, LaserScan
+from std_msgs.msg import Bool, Float32
 from suwon_fleet_interfaces.action import ExecuteTask, RunTour
 from suwon_fleet_interfaces.msg import Heard, RobotCommand, RobotState, Say, TaskState
 
@@ -36,7 +40,10 @@ from suwon_fleet.core.sites import load_fleet
 from suwon_fleet.core.states import Command, RobotMode, TaskStatus, TaskType
 from suwon_fleet.fleet.agent import ActiveTask, AgentLogic, Effect
 from suwon_fleet.fleet.announcements import AnnouncementScheduler, load_announcements
+from suwon_fleet.fleet.escort import WORDS as ESCORT_WORDS
+from suwon_fleet.fleet.escort import EscortEvent, EscortMonitor
 from suwon_fleet.navigation.navigator import Navigator, TaskResult
+from suwon_fleet.perception.rear_people import RearPeopleDetector, Scan
 from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import pose_stamped, pose_to_msg
 from suwon_fleet.ros.lean_node import LeanNode
@@ -83,6 +90,9 @@ class RobotAgent(LeanNode):
         self._battery = 100.0
         self._charging = False
         self._path: list[tuple[float, float]] = []
+        self._escort: EscortMonitor | None = None  # while guiding a visitor
+        self._escort_scan = None  # its scan subscription
+        self._rear = RearPeopleDetector(self.config.radius, static_map=self.site.map)
 
         group = ReentrantCallbackGroup()
         self.navigator = Navigator(self)
@@ -97,6 +107,8 @@ class RobotAgent(LeanNode):
                                                 topics.TASK_UPDATES_QOS)
         self.cmd_pub = self.create_publisher(Twist, "cmd_vel", 10)
         self.say_pub = self.create_publisher(Say, "speech/say", 10)
+        self.speed_pub = self.create_publisher(Float32, "speed_limit", 10)
+        self._group = group
         self.create_timer(STATE_PERIOD_S, self._publish_state, callback_group=group)
         if self.announcer is not None:
             self._last_voice_s = float("-inf")
@@ -171,6 +183,8 @@ class RobotAgent(LeanNode):
                 handle.abort()
                 return ExecuteTask.Result(status=TaskStatus.FAILED.value, message=str(exc))
         self._report(request, TaskStatus.UNDERWAY, "")
+        if task_type is TaskType.GUIDE_VISITOR:
+            self._start_escort()
         if task_type is TaskType.RUN_TOUR:
             self._run_tour(handle, request)
         elif task_type not in NAVIGATING_TYPES:
@@ -188,6 +202,9 @@ class RobotAgent(LeanNode):
                 waiting = self.logic.mode in (RobotMode.PAUSED, RobotMode.ESTOPPED)
             if status is not TaskStatus.UNDERWAY:
                 break
+            if self._escort is not None:
+                self._escort_step()
+                waiting = waiting or self._escort.waiting
             if not waiting and self.navigator.isTaskComplete():
                 result = self.navigator.getResult()
                 raw = self.navigator.getResultMessage()
@@ -198,8 +215,10 @@ class RobotAgent(LeanNode):
             feedback = self.navigator.getFeedback()
             remaining = float(feedback.distance_remaining) if feedback else 0.0
             total = max(total, remaining)
+            escort_waiting = self._escort is not None and self._escort.waiting
             handle.publish_feedback(ExecuteTask.Feedback(
-                status=status.value, message=str(self.logic.mode),
+                status=status.value, message=("손님을 기다리는 중 · waiting for the visitor"
+                                              if escort_waiting else str(self.logic.mode)),
                 progress=1.0 - remaining / total if total > 0 else 0.0,
                 distance_remaining=remaining))
             time.sleep(TASK_LOOP_PERIOD_S)
@@ -213,6 +232,8 @@ class RobotAgent(LeanNode):
             self._report(request, self.logic.task.status, self.logic.task.message)
             finished = self.logic.finish()
             self._path = []
+        if self._escort is not None:
+            self._end_escort(finished.status is TaskStatus.COMPLETED, finished.place)
         self.get_logger().info(f"task {finished.task_id} {finished.status}: {finished.message}")
         if finished.status is TaskStatus.CANCELED and handle.is_cancel_requested:
             handle.canceled()
@@ -302,6 +323,67 @@ class RobotAgent(LeanNode):
             return None, True
         return tour, False
 
+    # ---------------------------------------------------------------- escorting a visitor
+    def _start_escort(self) -> None:
+        """Lead at walking pace and watch the rear of the scan (fleet/escort.py)."""
+        self._rear.reset()
+        self._escort = EscortMonitor(self._now_s())
+        self.speed_pub.publish(Float32(data=float(self._escort.config.pace_mps)))
+        self._escort_scan = self.create_subscription(
+            LaserScan, "scan", self._on_escort_scan, qos_profile_sensor_data,
+            callback_group=self._group)
+
+    def _on_escort_scan(self, msg: LaserScan) -> None:
+        escort = self._escort
+        if escort is None:
+            return
+        scan = Scan(msg.angle_min, msg.angle_increment,
+                    np.asarray(msg.ranges, dtype=np.float32), msg.range_min, msg.range_max)
+        with self._lock:
+            pose = self._pose
+        group = self._rear.update(scan, pose)
+        escort.observe(self._now_s(), group.count, group.nearest_m)
+
+    def _escort_step(self) -> None:
+        """One look at the escort (from the task loop): stop, go on, call out or give up."""
+        escort = self._escort
+        event = escort.update(self._now_s())
+        if event is None:
+            return
+        words = ESCORT_WORDS[event]
+        self._say_notice(words.ko, words.en)
+        self.get_logger().info(f"escort: {event.value}")
+        with self._lock:
+            moving = self.logic.mode not in (RobotMode.PAUSED, RobotMode.ESTOPPED)
+            if event is EscortEvent.WAIT and moving:
+                self._apply(Effect.STOP)
+            elif event is EscortEvent.GO_ON and moving:
+                self._apply(Effect.NAVIGATE)
+            elif event is EscortEvent.GIVE_UP:
+                self.navigator.cancelTask()
+                self.cmd_pub.publish(Twist())
+                self.logic.navigation_finished(False, "the visitor stopped following")
+
+    def _end_escort(self, arrived: bool, place_id: str) -> None:
+        if self._escort_scan is not None:
+            self.destroy_subscription(self._escort_scan)
+        self._escort = self._escort_scan = None
+        self.speed_pub.publish(Float32(data=0.0))  # no cap
+        if arrived:
+            place = self.site.places[place_id]
+            self._say_notice(f"도착했습니다. 여기가 {place.name_ko}입니다.",
+                             f"Here we are: {place.name_en}.")
+
+    def _say_notice(self, ko: str, en: str) -> None:
+        self.say_pub.publish(Say(
+            stamp=self.get_clock().now().to_msg(),
+            utterance_id=f"{self.robot_id}-escort-{uuid.uuid4().hex[:8]}",
+            robot_id=self.robot_id, kind=Say.KIND_NOTICE, text_ko=ko, text_en=en,
+            language="ko", rate=0.9))
+
+    def _now_s(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
     def _report(self, request, status: TaskStatus, message: str) -> None:
         self.report_pub.publish(TaskState(task_id=request.task_id, request=request,
                                           status=status.value, robot_id=self.robot_id,
@@ -316,6 +398,8 @@ class RobotAgent(LeanNode):
         elif effect is Effect.NAVIGATE:
             if self.logic.task.type is TaskType.RUN_TOUR:
                 return  # the tour guide resumes its own tour (it hears the same command)
+            if self._escort is not None and self._escort.waiting:
+                return  # still waiting for the visitor: the escort goes on when they come
             place = self.site.places[self.logic.task.place]
             goal = pose_stamped(place.pose, self.get_clock().now().to_msg())
             if not self.navigator.goToPose(goal):
