@@ -204,6 +204,36 @@ def test_tour_as_a_fleet_task_obeys_korean_voice_commands(docent) -> None:
     v.wait(lambda: v.poses[-1][2] == "idle", 10, "the agent idle again")
 
 
+def test_a_course_chosen_by_korean_voice_starts_as_a_fleet_task(docent) -> None:
+    """No tour under way: the guest asks for a recommendation, answers the robot's questions,
+    hears the best course with its reasons, says yes, and the tour starts as a fleet task."""
+    v = docent
+    assert v.tours.wait_for_server(timeout_sec=30), "no tour guide"  # it hears the guest
+    begin(v, "home_docent_1")
+    with v.lock:
+        before = set(v.tasks)
+    v.say("코스 추천해 주세요")
+    v.wait_said("How much time do you have", 10)
+    v.say("삼십 분이요")
+    v.wait_said("wheelchair", 10)
+    v.say("아니요")
+    offered = v.wait_said("I recommend the", 30)
+    offer = v.sayings()[offered]
+    v.say("네")
+
+    def new_task():
+        with v.lock:
+            return next((t for k, t in v.tasks.items() if k not in before), None)
+
+    task = v.wait(new_task, 20, "the chosen course as a fleet task")
+    assert task.request.type == "run_tour" and task.request.requester == "voice:docent_1"
+    assert v.site.tours[task.request.tour_id].name_en in offer, (task.request.tour_id, offer)
+    v.wait(lambda: any(mode == "touring" for _, _, mode in v.poses), 20, "the agent touring")
+    v.operator("cancel")
+    v.wait(lambda: (t := v.task(task.task_id)) is not None and t.status in (
+        "completed", "failed", "canceled"), 30, "the tour ended")
+
+
 def test_a_stop_closed_off_by_a_crowd_is_skipped_with_an_apology(docent) -> None:
     v = docent
     begin(v, "home_docent_1")
