@@ -34,6 +34,7 @@ from suwon_fleet_interfaces.msg import (
 )
 from suwon_fleet_interfaces.srv import CreateOfficialCall, SendCommand, SubmitTask
 
+from suwon_fleet.concierge.privacy import redact
 from suwon_fleet.core.geometry import quaternion_to_yaw
 from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import time_to_seconds
@@ -41,6 +42,9 @@ from suwon_fleet.ros.lean_node import LeanNode
 
 SERVICE_TIMEOUT_S = 5.0
 SCREEN_HISTORY = 20  # utterances kept per robot for its screen page
+# What a visitor said (or tapped) stays on the robot's public screen this long, redacted: the
+# screen confirms what the robot understood, and then forgets it.
+HEARD_SHOW_S = 20.0
 CREATE_CALL_SERVICE = "/web_bridge/create_official_call"
 # A robot that restarts learns the state of its calls from the last few updates.
 CALL_UPDATES_QOS = QoSProfile(depth=20, reliability=ReliabilityPolicy.RELIABLE,
@@ -79,6 +83,7 @@ class RosGateway:
         self._call_pubs = {}
         self._heard_pubs, self._listen_pubs = {}, {}
         self._listening: dict[str, bool] = {}
+        self._heard: dict[str, dict] = {}  # robot -> the visitor's latest words (redacted)
         self._tours: dict[str, dict] = {}  # robot -> its tour guide's latest tour/state
         # People the simulator walks about (/sim/visitors/<site>): shown on the dashboard's
         # maps in simulation; nothing is published there on a real site.
@@ -95,6 +100,9 @@ class RosGateway:
                 Heard, f"/{robot_id}/speech/heard", 10)
             self._listen_pubs[robot_id] = self.node.create_publisher(
                 Empty, f"/{robot_id}/speech/listen", 10)
+            self.node.create_subscription(
+                Heard, f"/{robot_id}/speech/heard",
+                lambda msg, r=robot_id: self._on_heard(r, msg), 10)
             self.node.create_subscription(
                 Bool, f"/{robot_id}/speech/listening",
                 lambda msg, r=robot_id: self._listening.__setitem__(r, bool(msg.data)),
@@ -195,6 +203,18 @@ class RosGateway:
 
     def listening(self, robot_id: str) -> bool:
         return self._listening.get(robot_id, False)
+
+    def _on_heard(self, robot_id: str, msg: Heard) -> None:
+        if msg.final and msg.text.strip():
+            self._heard[robot_id] = {"text": redact(msg.text.strip()),
+                                     "source": msg.source or "voice", "stamp": time.time()}
+
+    def heard(self, robot_id: str) -> dict | None:
+        """The visitor's latest words at this robot, redacted, for HEARD_SHOW_S only."""
+        heard = self._heard.get(robot_id)
+        if heard is None or time.time() - heard["stamp"] > HEARD_SHOW_S:
+            return None
+        return heard
 
     def _on_visitors(self, site_id: str, msg: PoseArray) -> None:
         visitors = dict(self._visitors)

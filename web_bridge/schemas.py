@@ -128,6 +128,12 @@ class TourScreenOut(BaseModel):
     finished: bool = False
 
 
+class HeardOut(BaseModel):
+    text: str = Field(description="the visitor's words as recognised, personal data redacted")
+    source: str = Field(description="voice or touch")
+    stamp: float = Field(description="when (seconds since the epoch)")
+
+
 class RobotScreenOut(BaseModel):
     """What the robot's own screen shows (public: the screen runs on the robot)."""
 
@@ -139,6 +145,11 @@ class RobotScreenOut(BaseModel):
     battery_percent: float | None
     destination_ko: str = ""
     destination_en: str = ""
+    destination_xy: tuple[float, float] | None = Field(None, description="map coordinates")
+    pose: tuple[float, float, float] | None = Field(None, description="x, y, yaw on the map")
+    path: list[tuple[float, float]] = Field([], description="the planned path, if moving")
+    map: MapInfo = Field(description="the site map (image_url: public, for this screen)")
+    heard: HeardOut | None = Field(None, description="the visitor's latest words, briefly")
     said: list[UtteranceOut] = Field(description="lately said, newest last")
     listening: bool = Field(False, description="the microphone is open (show the indicator)")
     role: Literal["concierge", "docent"] = Field(

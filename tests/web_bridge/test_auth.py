@@ -62,6 +62,7 @@ ROUTES = [
     ("POST", "/api/v1/robots/lobby_1/commands", Role.OPERATOR),
     ("GET", "/health", None),
     ("GET", "/api/v1/robots/lobby_1/screen", None),
+    ("GET", "/api/v1/robots/lobby_1/screen/map.png", None),
 ]
 
 

@@ -130,6 +130,35 @@ def test_robot_screen_page_shows_what_the_robot_says(page, fleet) -> None:
     screen.close()
 
 
+def test_robot_screen_shows_what_it_heard_and_a_map_of_the_way(page, fleet) -> None:
+    """Touch alone: a tap is shown as heard, "네" sends the robot, and its screen draws the
+    map of the way with the robot moving along it."""
+    screen = page.context.browser.new_page(locale="ko-KR")
+    screen.goto(fleet.url + "/robot/lobby_1")
+    screen.wait_for_function("""() => document.querySelector('[data-testid="status"]')
+        .textContent.startsWith('대기 중')""", timeout=120000)  # idle (after earlier tests)
+    screen.click('.lobby[data-testid="quick-화장실 어디예요"]')
+    screen.wait_for_function("""() => document.querySelector('[data-testid="heard-text"]')
+        .textContent.includes('화장실 어디예요')""", timeout=10000)
+    assert "touch" in screen.locator('[data-testid="heard-text"]').inner_text()
+    screen.wait_for_function("""() => document.querySelector('[data-testid="said-ko"]')
+        .textContent.includes('안내해 드릴까요')""", timeout=10000)
+    screen.click('[data-testid="quick-네"]')
+    canvas = '[data-testid="screen-map"]'
+    screen.wait_for_function(f"""() => document.querySelector('{canvas}').dataset.robot
+        && document.querySelector('{canvas}').dataset.destination""", timeout=30000)
+    assert "화장실" in screen.locator("#destination-name").inner_text()
+    first = screen.locator(canvas).get_attribute("data-robot")
+    screen.wait_for_function(f"""first => document.querySelector('{canvas}').dataset.robot
+        !== first""", arg=first, timeout=30000)
+    assert int(screen.locator(canvas).get_attribute("data-path-points")) >= 2
+    # Done: idle again, the map gone (the next tests use this robot too).
+    screen.wait_for_function("""() => document.querySelector('[data-testid="status"]')
+        .textContent.startsWith('대기 중')""", timeout=120000)
+    assert screen.locator("#destination").is_hidden()
+    screen.close()
+
+
 def test_task_detail_shows_its_history(page) -> None:
     task_id = page.locator('[data-testid="goto-result-docent_1"]').get_attribute("data-task-id")
     # Finished, it has left the active list and is among the recently finished ones.

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from suwon_fleet.core.sites import Site
@@ -20,6 +20,7 @@ from suwon_fleet.core.tours import INTEREST_LABELS, Interest
 from suwon_web_bridge.problems import Problem
 from suwon_web_bridge.ratelimit import limit
 from suwon_web_bridge.routes.deps import FleetDep, GatewayDep, get_gateway
+from suwon_web_bridge.routes.sites import site_map_png
 from suwon_web_bridge.schemas import RobotScreenOut, TaskAccepted, TaskCreate
 
 router = APIRouter(tags=["robot screen"], dependencies=[Depends(limit("public"))])
@@ -44,6 +45,7 @@ async def robot_screen(robot_id: str, fleet: FleetDep, gateway: GatewayDep) -> d
     site = fleet.sites[fleet.robots[robot_id].site]
     state = _robot_state(gateway, robot_id)
     place = site.places.get(state["current_place"]) if state else None
+    grid = site.map
     return {
         "robot_id": robot_id, "site_id": site.site_id,
         "site_name_ko": site.name_ko, "site_name_en": site.name_en,
@@ -51,11 +53,26 @@ async def robot_screen(robot_id: str, fleet: FleetDep, gateway: GatewayDep) -> d
         "battery_percent": state["battery_percent"] if state else None,
         "destination_ko": place.name_ko if place else "",
         "destination_en": place.name_en if place else "",
+        "destination_xy": (place.x, place.y) if place else None,
+        "pose": (state["x"], state["y"], state["yaw"]) if state else None,
+        "path": state["path"] if state else [],
+        "map": {"resolution": grid.resolution, "origin": grid.origin, "width": grid.cols,
+                "height": grid.rows, "image_url": f"/api/v1/robots/{robot_id}/screen/map.png"},
+        "heard": gateway.heard(robot_id),
         "said": gateway.said(robot_id),
         "listening": gateway.listening(robot_id),
         "role": "docent" if site.tours else "concierge",
         "tour": gateway.tour(robot_id) if site.tours else None,
     }
+
+
+@router.get("/api/v1/robots/{robot_id}/screen/map.png", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
+async def robot_screen_map(robot_id: str, fleet: FleetDep) -> Response:
+    """The robot's site map for its screen (the dashboard's copy needs a login)."""
+    _known(fleet, robot_id)
+    png = site_map_png(fleet.sites[fleet.robots[robot_id].site])
+    return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=300"})
 
 
 class ScreenInput(BaseModel):

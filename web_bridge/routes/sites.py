@@ -64,7 +64,7 @@ async def get_place(site_id: str, place: str, fleet: FleetDep) -> PlaceOut:
 _PNG_CACHE: dict[str, bytes] = {}
 
 
-def _map_png(site: Site) -> bytes:
+def site_map_png(site: Site) -> bytes:
     key = str(site.map_path)
     if key not in _PNG_CACHE:
         buffer = io.BytesIO()
@@ -76,7 +76,7 @@ def _map_png(site: Site) -> bytes:
 @router.get("/sites/{site_id}/map.png", response_class=Response,
             responses={200: {"content": {"image/png": {}}}})
 async def get_map_image(site_id: str, fleet: FleetDep) -> Response:
-    png = _map_png(site_or_404(fleet, site_id))
+    png = site_map_png(site_or_404(fleet, site_id))
     return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=300"})
 
 

@@ -40,10 +40,64 @@ async function refresh() {
     destination.hidden = !screen.destination_ko;
     document.getElementById("destination-name").textContent =
       `${screen.destination_ko} · ${screen.destination_en}`;
+    if (!destination.hidden) drawMap(screen);
+    const heard = document.getElementById("heard");
+    heard.hidden = !screen.heard;
+    if (screen.heard) {
+      const tapped = screen.heard.source === "touch" ? " (화면 · touch)" : "";
+      document.getElementById("heard-text").textContent = `“${screen.heard.text}”${tapped}`;
+    }
   } catch (error) {
     status.textContent = "연결 끊김 · Disconnected";
     status.classList.add("offline");
   }
+}
+
+// Where the robot is going: the site map, cropped round the robot and its destination, with
+// the planned path (blue), the destination (red) and the robot with its heading (green).
+const mapImage = new Image();
+function drawMap(screen) {
+  const canvas = document.getElementById("map");
+  const m = screen.map;
+  if (mapImage.dataset.src !== m.image_url) {
+    mapImage.dataset.src = m.image_url;
+    mapImage.src = m.image_url;
+  }
+  if (!mapImage.complete || !mapImage.naturalWidth || !screen.pose) return;
+  const toPx = ([x, y]) => [(x - m.origin[0]) / m.resolution, m.height - (y - m.origin[1]) / m.resolution];
+  const points = [screen.pose.slice(0, 2), ...(screen.path || [])];
+  if (screen.destination_xy) points.push(screen.destination_xy);
+  const px = points.map(toPx);
+  const margin = 4 / m.resolution; // 4 m round what matters
+  let x0 = Math.min(...px.map((p) => p[0])) - margin, x1 = Math.max(...px.map((p) => p[0])) + margin;
+  let y0 = Math.min(...px.map((p) => p[1])) - margin, y1 = Math.max(...px.map((p) => p[1])) + margin;
+  const aspect = canvas.width / canvas.height; // widen the crop to the canvas's shape
+  if ((x1 - x0) / (y1 - y0) < aspect) { const grow = ((y1 - y0) * aspect - (x1 - x0)) / 2; x0 -= grow; x1 += grow; }
+  else { const grow = ((x1 - x0) / aspect - (y1 - y0)) / 2; y0 -= grow; y1 += grow; }
+  const scale = canvas.width / (x1 - x0);
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#cdcdcd";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(mapImage, x0, y0, x1 - x0, y1 - y0, 0, 0, canvas.width, canvas.height);
+  const at = ([x, y]) => [(x - x0) * scale, (y - y0) * scale];
+  const path = (screen.path || []).map(toPx).map(at);
+  if (path.length > 1) {
+    ctx.strokeStyle = "#1565c0"; ctx.lineWidth = 6; ctx.beginPath();
+    path.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    ctx.stroke();
+  }
+  if (screen.destination_xy) {
+    const [dx, dy] = at(toPx(screen.destination_xy));
+    ctx.fillStyle = "#c62828"; ctx.beginPath(); ctx.arc(dx, dy, 14, 0, 2 * Math.PI); ctx.fill();
+    canvas.dataset.destination = screen.destination_xy.map((v) => v.toFixed(1)).join(",");
+  }
+  const [rx, ry] = at(toPx(screen.pose));
+  const yaw = screen.pose[2];
+  ctx.fillStyle = "#2e7d32"; ctx.beginPath(); ctx.arc(rx, ry, 16, 0, 2 * Math.PI); ctx.fill();
+  ctx.strokeStyle = "#fff"; ctx.lineWidth = 4; ctx.beginPath(); ctx.moveTo(rx, ry);
+  ctx.lineTo(rx + 22 * Math.cos(yaw), ry - 22 * Math.sin(yaw)); ctx.stroke();
+  canvas.dataset.robot = screen.pose.slice(0, 2).map((v) => v.toFixed(1)).join(",");
+  canvas.dataset.pathPoints = String(path.length);
 }
 
 // A docent's tour: "stop k of n, time left" (Korean large, English below), how far along it
