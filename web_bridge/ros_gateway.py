@@ -45,6 +45,7 @@ SCREEN_HISTORY = 20  # utterances kept per robot for its screen page
 # What a visitor said (or tapped) stays on the robot's public screen this long, redacted: the
 # screen confirms what the robot understood, and then forgets it.
 HEARD_SHOW_S = 20.0
+CARD_SHOW_S = 120.0  # an answer card (documents to bring...) stays up this long at most
 CREATE_CALL_SERVICE = "/web_bridge/create_official_call"
 # A robot that restarts learns the state of its calls from the last few updates.
 CALL_UPDATES_QOS = QoSProfile(depth=20, reliability=ReliabilityPolicy.RELIABLE,
@@ -84,6 +85,7 @@ class RosGateway:
         self._heard_pubs, self._listen_pubs = {}, {}
         self._listening: dict[str, bool] = {}
         self._heard: dict[str, dict] = {}  # robot -> the visitor's latest words (redacted)
+        self._cards: dict[str, dict] = {}  # robot -> the concierge's answer card on screen
         self._tours: dict[str, dict] = {}  # robot -> its tour guide's latest tour/state
         # People the simulator walks about (/sim/visitors/<site>): shown on the dashboard's
         # maps in simulation; nothing is published there on a real site.
@@ -103,6 +105,9 @@ class RosGateway:
             self.node.create_subscription(
                 Heard, f"/{robot_id}/speech/heard",
                 lambda msg, r=robot_id: self._on_heard(r, msg), 10)
+            self.node.create_subscription(
+                String, f"/{robot_id}/screen/card",
+                lambda msg, r=robot_id: self._on_card(r, msg), topics.INDICATOR_QOS)
             self.node.create_subscription(
                 Bool, f"/{robot_id}/speech/listening",
                 lambda msg, r=robot_id: self._listening.__setitem__(r, bool(msg.data)),
@@ -208,6 +213,21 @@ class RosGateway:
         if msg.final and msg.text.strip():
             self._heard[robot_id] = {"text": redact(msg.text.strip()),
                                      "source": msg.source or "voice", "stamp": time.time()}
+
+    def _on_card(self, robot_id: str, msg: String) -> None:
+        try:
+            card = json.loads(msg.data)
+        except ValueError:
+            return
+        if isinstance(card, dict):
+            self._cards[robot_id] = {**card, "received": time.time()} if card else {}
+
+    def card(self, robot_id: str) -> dict | None:
+        """The answer card the robot's screen shows, for CARD_SHOW_S at most."""
+        card = self._cards.get(robot_id)
+        if not card or time.time() - card["received"] > CARD_SHOW_S:
+            return None
+        return card
 
     def heard(self, robot_id: str) -> dict | None:
         """The visitor's latest words at this robot, redacted, for HEARD_SHOW_S only."""

@@ -134,6 +134,15 @@ class HeardOut(BaseModel):
     stamp: float = Field(description="when (seconds since the epoch)")
 
 
+class AnswerCardOut(BaseModel):
+    kind: str = Field(description="service, place, department, staff, hours, facility, search")
+    id: str
+    title_ko: str
+    title_en: str
+    lines_ko: list[str]
+    lines_en: list[str]
+
+
 class RobotScreenOut(BaseModel):
     """What the robot's own screen shows (public: the screen runs on the robot)."""
 
@@ -150,6 +159,7 @@ class RobotScreenOut(BaseModel):
     path: list[tuple[float, float]] = Field([], description="the planned path, if moving")
     map: MapInfo = Field(description="the site map (image_url: public, for this screen)")
     heard: HeardOut | None = Field(None, description="the visitor's latest words, briefly")
+    card: AnswerCardOut | None = Field(None, description="the answer on screen, if any")
     said: list[UtteranceOut] = Field(description="lately said, newest last")
     listening: bool = Field(False, description="the microphone is open (show the indicator)")
     role: Literal["concierge", "docent"] = Field(

@@ -159,6 +159,19 @@ def test_robot_screen_shows_what_it_heard_and_a_map_of_the_way(page, fleet) -> N
     screen.close()
 
 
+def test_robot_screen_shows_the_answer_as_a_card(page, fleet) -> None:
+    screen = page.context.browser.new_page(locale="ko-KR")
+    screen.goto(fleet.url + "/robot/lobby_1")
+    screen.click('[data-testid="quick-주민등록등본 떼려면 뭐가 필요해요"]')
+    screen.wait_for_function("""() => !document.querySelector('[data-testid="card"]').hidden
+        && document.querySelector('#card-title').textContent.includes('등본')""", timeout=15000)
+    lines = screen.locator('[data-testid="card-lines"] li').all_inner_texts()
+    assert any(line.startswith("준비물") and "Bring" in line for line in lines), lines
+    assert any(line.startswith("수수료") for line in lines), lines
+    screen.click('[data-testid="quick-아니요"]')  # no guided walk, thank you
+    screen.close()
+
+
 def test_task_detail_shows_its_history(page) -> None:
     task_id = page.locator('[data-testid="goto-result-docent_1"]').get_attribute("data-task-id")
     # Finished, it has left the active list and is among the recently finished ones.

@@ -59,6 +59,7 @@ async def robot_screen(robot_id: str, fleet: FleetDep, gateway: GatewayDep) -> d
         "map": {"resolution": grid.resolution, "origin": grid.origin, "width": grid.cols,
                 "height": grid.rows, "image_url": f"/api/v1/robots/{robot_id}/screen/map.png"},
         "heard": gateway.heard(robot_id),
+        "card": gateway.card(robot_id),
         "said": gateway.said(robot_id),
         "listening": gateway.listening(robot_id),
         "role": "docent" if site.tours else "concierge",

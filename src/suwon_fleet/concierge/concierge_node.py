@@ -3,7 +3,9 @@ and actions through the ROS-free DialogueManager.
 
   subscribes  speech/heard (Heard, final results: voice or the screen's buttons),
               official_call (OfficialCallUpdate from the web bridge)
-  publishes   speech/say (Say: every reply, spoken and shown on the robot's screen)
+  publishes   speech/say (Say: every reply, spoken and shown on the robot's screen),
+              screen/card (std_msgs/String, JSON, latched: the answer card the screen shows,
+              e.g. a service's documents and fee; "{}" clears it)
   uses        /fleet/submit_task (SubmitTask: guide_visitor to a place, after the visitor
               confirmed), /web_bridge/create_official_call (CreateOfficialCall)
 
@@ -15,6 +17,7 @@ City's statistics. No audio is stored anywhere.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -24,6 +27,7 @@ from pathlib import Path
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from std_msgs.msg import String
 from suwon_fleet_interfaces.msg import Heard, OfficialCallUpdate, Say, TaskRequest
 from suwon_fleet_interfaces.srv import CreateOfficialCall, SubmitTask
 
@@ -35,6 +39,7 @@ from suwon_fleet.concierge.dialogue import (
     EndConversation,
     Guide,
     Reply,
+    ShowAnswer,
 )
 from suwon_fleet.concierge.privacy import TranscriptLog
 from suwon_fleet.concierge.search_service import EmbeddedSearch, search_service_from_env
@@ -79,6 +84,12 @@ def call_update_words(update: OfficialCallUpdate) -> tuple[str, str] | None:
     return None
 
 
+def card_json(card: ShowAnswer) -> dict:
+    return {"kind": card.kind, "id": card.id, "title_ko": card.title_ko,
+            "title_en": card.title_en, "lines_ko": list(card.lines_ko),
+            "lines_en": list(card.lines_en), "stamp": time.time()}
+
+
 class Concierge(Node):
     def __init__(self) -> None:
         super().__init__("concierge")
@@ -116,6 +127,10 @@ class Concierge(Node):
 
         group = ReentrantCallbackGroup()
         self.say_pub = self.create_publisher(Say, "speech/say", 10)
+        # The answer card on the robot's screen (documents, fees, floor...): JSON, latched;
+        # "{}" clears it.
+        self.card_pub = self.create_publisher(String, "screen/card", topics.INDICATOR_QOS)
+        self.card_pub.publish(String(data="{}"))
         self.create_subscription(Heard, "speech/heard", self._on_heard, 10,
                                  callback_group=group)
         self.create_subscription(OfficialCallUpdate, "official_call", self._on_call_update,
@@ -150,6 +165,10 @@ class Concierge(Node):
 
     def _act(self, reply: Reply) -> None:
         action = reply.action
+        if isinstance(action, ShowAnswer):
+            self.card_pub.publish(String(data=json.dumps(card_json(action), ensure_ascii=False)))
+        elif isinstance(action, EndConversation):
+            self.card_pub.publish(String(data="{}"))
         if isinstance(action, Guide):
             self._guide(action.place_id)
         elif isinstance(action, CallOfficial):

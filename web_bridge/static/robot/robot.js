@@ -41,6 +41,7 @@ async function refresh() {
     document.getElementById("destination-name").textContent =
       `${screen.destination_ko} · ${screen.destination_en}`;
     if (!destination.hidden) drawMap(screen);
+    showCard(screen.card);
     const heard = document.getElementById("heard");
     heard.hidden = !screen.heard;
     if (screen.heard) {
@@ -51,6 +52,28 @@ async function refresh() {
     status.textContent = "연결 끊김 · Disconnected";
     status.classList.add("offline");
   }
+}
+
+// The concierge's answer as a card: what to bring, the fee, where and when (Korean large,
+// English under each line), so a visitor can read it again or copy it down.
+let shownCard = "";
+function showCard(card) {
+  const section = document.getElementById("card");
+  section.hidden = !card;
+  if (!card) { shownCard = ""; return; }
+  const key = JSON.stringify(card);
+  if (key === shownCard) return;
+  shownCard = key;
+  document.getElementById("card-title").textContent = `${card.title_ko} · ${card.title_en}`;
+  document.getElementById("card-lines").replaceChildren(...card.lines_ko.map((ko, i) => {
+    const item = document.createElement("li");
+    const en = document.createElement("span");
+    en.className = "en";
+    en.lang = "en";
+    en.textContent = card.lines_en[i] ?? "";
+    item.append(ko, en);
+    return item;
+  }));
 }
 
 // Where the robot is going: the site map, cropped round the robot and its destination, with
