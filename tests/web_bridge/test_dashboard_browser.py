@@ -315,6 +315,11 @@ def test_statistics_page_draws_the_days_work(page, fleet) -> None:
     assert bars.count() == 14
     assert sum(int(b.get_attribute("data-value")) for b in bars.all()) >= 1
     assert "tasks in 14 days" in stats.locator("#summary").inner_text()
+    # What visitors asked the lobby robots (the concierge tests talked to lobby_1), in Korean.
+    intents = stats.locator('[data-testid="chart-intents"] text.label')
+    intents.first.wait_for(state="attached", timeout=10000)
+    labels = intents.all_text_contents()
+    assert "편의시설" in labels or "위치 문의" in labels, labels
     stats.close()
 
 

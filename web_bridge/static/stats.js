@@ -5,6 +5,13 @@ const token = sessionStorage.getItem('suwon.token');
 if (!token) location.replace('./');
 
 const SVG = 'http://www.w3.org/2000/svg';
+// What visitors asked for (concierge intents; "search": answered from the civil-service search).
+const INTENT_KO = {
+  where_is: '위치 문의', take_me_to: '길 안내 요청', service_requirements: '민원 준비물', who_handles: '담당 부서',
+  call_official: '공무원 호출', opening_hours: '운영 시간', facility: '편의시설', repeat: '다시 말하기',
+  speak_slower: '천천히', goodbye: '작별 인사', greeting: '인사', affirm: '네', deny: '아니요',
+  search: '검색 답변', unknown: '이해 못 함',
+};
 const TYPE_KO = { go_to_place: '장소 이동', guide_visitor: '길 안내', run_tour: '해설 투어', dock: '충전', call_official: '공무원 호출' };
 
 function svg(tag, attrs = {}, text) {
@@ -47,7 +54,7 @@ async function load() {
   barChart(document.getElementById('chart-alerts'), byDay(stats.alerts_per_day), 'alerts per day');
   barChart(document.getElementById('chart-interactions'), byDay(stats.interactions_per_day), 'interactions per day');
   barChart(document.getElementById('chart-intents'), Object.entries(stats.intents)
-    .sort((a, b) => b[1] - a[1]).map(([k, n]) => ({ label: k, count: n })), 'intents');
+    .sort((a, b) => b[1] - a[1]).map(([k, n]) => ({ label: INTENT_KO[k] ?? k, count: n })), 'intents');
   barChart(document.getElementById('chart-calls'), byDay(stats.calls_per_day), 'official calls per day');
   document.getElementById('official-wait').textContent = stats.mean_official_wait_s == null
     ? '평균 대기 · mean wait: —'
