@@ -234,6 +234,27 @@ def test_a_course_chosen_by_korean_voice_starts_as_a_fleet_task(docent) -> None:
         "completed", "failed", "canceled"), 30, "the tour ended")
 
 
+def test_between_tours_a_guest_is_walked_to_the_restroom(docent) -> None:
+    v = docent
+    assert v.tours.wait_for_server(timeout_sec=30), "no tour guide"
+    begin(v, "home_docent_1")
+    with v.lock:
+        before = set(v.tasks)
+    v.say("화장실 어디예요")
+    v.wait_said("Shall I take you?", 10)
+    v.say("네")
+
+    def finished():
+        with v.lock:
+            task = next((t for k, t in v.tasks.items() if k not in before), None)
+        return task if task and task.status in ("completed", "failed", "canceled") else None
+
+    task = v.wait(finished, 90, "the walk to the restroom")
+    assert task.request.type == "guide_visitor" and task.request.place == "restroom"
+    assert task.status == "completed", task.message
+    v.wait_said("Here we are: Restrooms", 10)
+
+
 def test_a_stop_closed_off_by_a_crowd_is_skipped_with_an_apology(docent) -> None:
     v = docent
     begin(v, "home_docent_1")

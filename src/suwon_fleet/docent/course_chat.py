@@ -49,10 +49,19 @@ class StartCourse:
 
 
 @dataclass(frozen=True)
-class CourseReply:
+class GuideTo:
+    """Walk the guest to a place of the site (the node submits a guide_visitor task)."""
+
+    place_id: str
+
+
+@dataclass(frozen=True)
+class GuestReply:
+    """What the docent robot says (and does) in answer to a guest while no tour runs."""
+
     text: Text
     expecting: Expecting = None
-    action: StartCourse | None = None
+    action: StartCourse | GuideTo | None = None
 
 
 # -- reading the guest's words --------------------------------------------------------------
@@ -142,7 +151,7 @@ class CourseConversation:
         asks for a tour or a recommendation)?"""
         return self.active or bool(_ASK_TOUR.search(text))
 
-    def hear(self, text: str) -> CourseReply | None:
+    def hear(self, text: str) -> GuestReply | None:
         """One utterance; None when it is not about choosing a course."""
         now = self.clock()
         if self._last_turn and (now - self._last_turn).total_seconds() > IDLE_RESET_S:
@@ -152,7 +161,7 @@ class CourseConversation:
         self._last_turn = now
         if self.active and _BYE.search(text):
             self.reset()
-            return CourseReply(Text(ko="알겠습니다. 필요하시면 언제든 불러 주세요.",
+            return GuestReply(Text(ko="알겠습니다. 필요하시면 언제든 불러 주세요.",
                                     en="All right. Call me whenever you like."))
         self.active = True
         took = self._take(text)
@@ -181,16 +190,16 @@ class CourseConversation:
             a.language, took = "en", True
         return took
 
-    def _next_question(self) -> CourseReply:
+    def _next_question(self) -> GuestReply:
         a = self._answers
         if a.minutes is None:
             self.expecting = "minutes"
-            return CourseReply(Text(ko="시간이 얼마나 있으세요? 30분, 1시간처럼 말씀해 주세요.",
+            return GuestReply(Text(ko="시간이 얼마나 있으세요? 30분, 1시간처럼 말씀해 주세요.",
                                     en="How much time do you have? Say 30 minutes, or an "
                                        "hour, for example."), "minutes")
         if a.step_free is None:
             self.expecting = "step_free"
-            return CourseReply(Text(ko="휠체어나 유모차를 쓰시거나 계단이 힘드세요?",
+            return GuestReply(Text(ko="휠체어나 유모차를 쓰시거나 계단이 힘드세요?",
                                     en="Do you use a wheelchair or a pram, or find steps "
                                        "hard?"), "step_free")
         result = recommend(self.site, GuestAnswers(a.minutes, a.step_free,
@@ -201,12 +210,12 @@ class CourseConversation:
             notice = result.notice or Text(ko="조건에 맞는 코스가 없어요.",
                                            en="No course fits.")
             self.reset()
-            return CourseReply(Text(ko=f"{notice.ko} 화면에서 다른 조건으로 찾아보실 수 있어요.",
+            return GuestReply(Text(ko=f"{notice.ko} 화면에서 다른 조건으로 찾아보실 수 있어요.",
                                     en=f"{notice.en} You can try other answers on my "
                                        "screen."))
         return self._offer(first=True, notice=result.notice)
 
-    def _offer(self, first: bool, notice: Text | None = None) -> CourseReply:
+    def _offer(self, first: bool, notice: Text | None = None) -> GuestReply:
         s = self._offers[0]
         self.expecting = "confirm"
         reasons = s.reasons[-2:]  # the most specific reason and the time it takes
@@ -218,14 +227,14 @@ class CourseConversation:
               + " Shall we start?")
         if notice is not None:
             ko, en = f"{notice.ko} {ko}", f"{notice.en} {en}"
-        return CourseReply(Text(ko=ko, en=en), "confirm")
+        return GuestReply(Text(ko=ko, en=en), "confirm")
 
-    def _on_offer_answer(self, text: str, took: bool) -> CourseReply:
+    def _on_offer_answer(self, text: str, took: bool) -> GuestReply:
         if _YES.match(text):
             course = self._offers[0]
             language = self._answers.language
             self.reset()
-            return CourseReply(Text(ko=f"좋아요, {josa(course.name.ko, '을/를')} 시작할게요. "
+            return GuestReply(Text(ko=f"좋아요, {josa(course.name.ko, '을/를')} 시작할게요. "
                                        "저를 따라오세요.",
                                     en=f"Great, let us begin the {course.name.en}. Please "
                                        "follow me."), action=StartCourse(course.course_id,
@@ -239,17 +248,17 @@ class CourseConversation:
             if self._offers:
                 return self._offer(first=False)
             self.reset()
-            return CourseReply(Text(ko="더 추천할 코스가 없어요. 화면에서 전체 코스를 보실 수 "
+            return GuestReply(Text(ko="더 추천할 코스가 없어요. 화면에서 전체 코스를 보실 수 "
                                        "있어요.",
                                     en="That was the last course I can suggest. My screen "
                                        "shows them all."))
         return self._not_understood()
 
-    def _not_understood(self) -> CourseReply:
+    def _not_understood(self) -> GuestReply:
         self._failures += 1
         if self._failures >= FAILURES_BEFORE_SCREEN:
             self.reset()
-            return CourseReply(Text(ko="제가 잘 알아듣지 못해 죄송해요. 화면에서 코스를 "
+            return GuestReply(Text(ko="제가 잘 알아듣지 못해 죄송해요. 화면에서 코스를 "
                                        "고르실 수 있어요.",
                                     en="Sorry, I could not understand. You can choose a "
                                        "course on my screen."))
@@ -261,6 +270,6 @@ class CourseConversation:
             "confirm": Text(ko="이 코스로 시작할까요? 네 또는 아니요로 말씀해 주세요.",
                             en="Shall we start this course? Please say yes or no."),
         }[self.expecting or "minutes"]
-        return CourseReply(Text(ko=f"죄송해요, 잘 못 들었어요. {question.ko}",
+        return GuestReply(Text(ko=f"죄송해요, 잘 못 들었어요. {question.ko}",
                                 en=f"Sorry, I did not catch that. {question.en}"),
                            self.expecting)

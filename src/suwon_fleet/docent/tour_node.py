@@ -10,8 +10,8 @@
                  guests' walking pace for the navigation server), tour/state (std_msgs/String,
                  JSON, latched: progress, screen and result, for the screen and the dashboard)
   uses           navigate_to_pose / navigate_through_poses through navigation.navigator;
-                 the fleet manager's submit_task, for a course a guest chose by voice
-                 (docent/course_chat.py: what the robot hears while no tour runs)
+                 the fleet manager's submit_task, for a course a guest chose by voice or
+                 the way to a place (docent/guest_desk.py: what it hears between tours)
   stores         guests' ratings in the fleet database (tour_ratings, docent/ratings.py), and
                  the tour's progress at every stop (tour_progress, docent/progress.py): a
                  tour guide restarted mid-tour takes the tour up again when its goal returns
@@ -46,7 +46,8 @@ from suwon_fleet_interfaces.srv import SubmitTask
 from suwon_fleet.core import paths
 from suwon_fleet.core.sites import load_fleet
 from suwon_fleet.core.tours import Text, season_of
-from suwon_fleet.docent.course_chat import CourseConversation, StartCourse
+from suwon_fleet.docent.course_chat import GuideTo, StartCourse
+from suwon_fleet.docent.guest_desk import GuestDesk
 from suwon_fleet.docent.planning import RouteBook, plan_tour
 from suwon_fleet.docent.progress import ProgressStore
 from suwon_fleet.docent.ratings import RatingStore
@@ -73,8 +74,6 @@ from suwon_fleet.ros.tf_listener import PlanarTfListener
 STATE_QOS = topics.INDICATOR_QOS  # latched: a screen that starts now shows the tour
 FEEDBACK_PERIOD_S = 1.0  # wall seconds between feedback repeats (the agent's heartbeat)
 RESUME_WITHIN_S = 900.0  # a tour saved this recently (wall) is taken up again, not restarted
-HINT_EVERY_S = 60.0  # wall: the idle robot tells a guest how to ask for a tour at most this often
-HINT_MIN_CONFIDENCE = 0.5  # ...and only for words it is fairly sure it heard (not chatter)
 _OUTCOMES = {TaskResult.SUCCEEDED: "succeeded", TaskResult.CANCELED: "canceled"}
 
 
@@ -135,9 +134,10 @@ class TourGuide(LeanNode):
         self.speed_pub = self.create_publisher(Float32, "speed_limit", 10)
         self.state_pub = self.create_publisher(String, "tour/state", STATE_QOS)
         self.submit = self.create_client(SubmitTask, topics.SUBMIT_TASK)
-        self.course_chat = CourseConversation(
-            self.site, clock=lambda: dt.datetime.now(self._tz), routes=self.routes)
-        self._hinted_at = float("-inf")
+        self.desk = GuestDesk(self.site, now=lambda: dt.datetime.now(self._tz),
+                              seconds=time.monotonic,
+                              pose=lambda: self.tf.lookup("map", "base_link"),
+                              routes=self.routes)
         self.create_timer(1.0 / tick_hz, self._tick)
         self.server = ActionServer(
             self, RunTour, "run_tour", execute_callback=self._execute,
@@ -308,30 +308,28 @@ class TourGuide(LeanNode):
 
     # ---------------------------------------------------------------- choosing a course
     def _choose_course(self, msg: Heard) -> None:
-        """No tour under way: the guest may be asking for one (docent/course_chat.py)."""
-        reply = self.course_chat.hear(msg.text)
+        """No tour under way: a course, the way somewhere, or a hint (docent/guest_desk.py)."""
+        reply = self.desk.hear(msg.text, msg.source or "voice", msg.confidence)
         if reply is None:
-            now = time.monotonic()
-            if msg.source != "touch" and msg.confidence >= HINT_MIN_CONFIDENCE and (
-                    now - self._hinted_at >= HINT_EVERY_S):
-                self._hinted_at = now
-                self._say_dialogue(Text(
-                    ko="안녕하세요! 해설 투어를 원하시면 '코스 추천해 주세요'라고 말씀해 주세요.",
-                    en="Hello! For a guided tour, say 'recommend a course'."))
             return
-        self.get_logger().info(f"course chat: {msg.text!r} -> {reply.text.ko}")
+        self.get_logger().info(f"guest desk: {msg.text!r} -> {reply.text.ko}")
         self._say_dialogue(reply.text)
         if reply.action is not None:
-            self._start_course(reply.action)
+            self._submit_for_guest(reply.action)
 
-    def _start_course(self, start: StartCourse) -> None:
-        request = TaskRequest(type="run_tour", site_id=self.site.site_id, robot_id=self.robot_id,
-                              tour_id=start.course_id, priority=5,
-                              requester=f"voice:{self.robot_id}",
-                              parameters_json=json.dumps({"language": start.language}))
-        sorry = Text(ko="죄송해요. 지금은 투어를 시작할 수 없어요. 방문자센터에 문의해 주세요.",
-                     en="Sorry, I cannot start a tour right now. Please ask at the visitor "
-                        "centre.")
+    def _submit_for_guest(self, action: StartCourse | GuideTo) -> None:
+        """The guest said yes: a run_tour or guide_visitor task for this robot."""
+        if isinstance(action, StartCourse):
+            request = TaskRequest(type="run_tour", site_id=self.site.site_id,
+                                  robot_id=self.robot_id, tour_id=action.course_id, priority=5,
+                                  requester=f"voice:{self.robot_id}",
+                                  parameters_json=json.dumps({"language": action.language}))
+        else:
+            request = TaskRequest(type="guide_visitor", site_id=self.site.site_id,
+                                  robot_id=self.robot_id, place=action.place_id, priority=7,
+                                  requester=f"voice:{self.robot_id}", parameters_json="{}")
+        sorry = Text(ko="죄송해요. 지금은 그렇게 할 수 없어요. 방문자센터에 문의해 주세요.",
+                     en="Sorry, I cannot do that right now. Please ask at the visitor centre.")
         if not self.submit.service_is_ready():
             self._say_dialogue(sorry)
             return
@@ -340,7 +338,7 @@ class TourGuide(LeanNode):
             response = future.result()
             if response is None or not response.accepted:
                 why = response.message if response is not None else "no answer"
-                self.get_logger().warning(f"course {start.course_id} refused: {why}")
+                self.get_logger().warning(f"{request.type} for a guest refused: {why}")
                 self._say_dialogue(sorry)
 
         self.submit.call_async(SubmitTask.Request(request=request)).add_done_callback(answered)
