@@ -103,7 +103,14 @@ function drawMap(screen) {
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.drawImage(mapImage, x0, y0, x1 - x0, y1 - y0, 0, 0, canvas.width, canvas.height);
   const at = ([x, y]) => [(x - x0) * scale, (y - y0) * scale];
-  const path = (screen.path || []).map(toPx).map(at);
+  // The way still ahead: the plan from its point nearest the robot on.
+  const plan = screen.path || [];
+  let nearest = 0;
+  plan.forEach(([x, y], i) => {
+    const [bx, by] = plan[nearest];
+    if (Math.hypot(x - screen.pose[0], y - screen.pose[1]) < Math.hypot(bx - screen.pose[0], by - screen.pose[1])) nearest = i;
+  });
+  const path = [screen.pose.slice(0, 2), ...plan.slice(nearest + 1)].map(toPx).map(at);
   if (path.length > 1) {
     ctx.strokeStyle = "#1565c0"; ctx.lineWidth = 6; ctx.beginPath();
     path.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
