@@ -10,6 +10,7 @@ from suwon_fleet.docent.wayfinding import CONFIRM_WITHIN_S
 from tests.docent.test_recommend import ROUTES, SITE, TUESDAY_10AM
 
 HOME = SITE.places["home_docent_1"]
+AT_HOME = Pose2D(HOME.x, HOME.y, 0.0)
 
 
 class Clock:
@@ -20,8 +21,7 @@ class Clock:
         return self.t
 
 
-def desk(clock: Clock | None = None, pose: Pose2D | None = Pose2D(HOME.x, HOME.y, 0.0)
-         ) -> GuestDesk:
+def desk(clock: Clock | None = None, pose: Pose2D | None = AT_HOME) -> GuestDesk:
     return GuestDesk(SITE, now=lambda: TUESDAY_10AM, seconds=clock or Clock(),
                      pose=lambda: pose, routes=ROUTES)
 
