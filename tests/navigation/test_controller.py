@@ -37,3 +37,45 @@ def test_progress_checker_fails_after_ten_still_seconds() -> None:
     assert checker.check(Pose2D(0.3, 0), 9.9)
     assert not checker.check(Pose2D(0.4, 0), 10.5)
     assert checker.check(Pose2D(0.6, 0), 10.6), "0.5 m of progress resets the clock"
+
+
+def test_off_its_path_by_a_wall_corner_it_turns_away_instead_of_pushing_into_it() -> None:
+    """Pure pursuit steers for a point 0.6 m on along the path, cutting the corner the path
+    goes round. A robot that stopped and turned for a person beside a wall's corner (its
+    path's first waypoint leads away from the wall) used to drive into the corner and push
+    there for good, its bumper holding it (tour_sim_bench seed 2: stuck 2.5 m from a stop,
+    which was skipped as blocked). With the map's check it turns away first."""
+    grid = room_map(10.0, 6.0, walls=[(5.0, 3.0, 10.0, 6.0)])
+    planner = GridPlanner(grid, 0.25)
+    for start in (Pose2D(4.68, 3.02, -0.3), Pose2D(4.70, 3.2, -0.6)):
+        path = planner.plan((start.x, start.y), (8.0, 1.5))
+        outcomes = []
+        for clear in (None, planner.drivable):
+            world = SiteWorld("test", grid)
+            robot = SimRobot("r", "test", start)
+            world.add_robot(robot)
+            follower = PathFollower(path, 0.0, ControllerConfig(), clear)
+            bumped = 0
+            for _ in range(int(30 / 0.05)):
+                command = follower.update(robot.pose)
+                if command.done:
+                    break
+                robot.command(command.linear, command.angular)
+                for _ in range(5):
+                    world.step(0.01)
+                    bumped += robot.bumped
+            outcomes.append((command.done, bumped))
+        done, bumped = outcomes[0]
+        assert not done and bumped > 1000, "without the check it pushes into the corner"
+        assert outcomes[1] == (True, 0), "with it, it reaches the goal untouched"
+
+
+def test_drivable_keeps_most_of_the_margin_but_lets_a_robot_near_a_wall_back_out() -> None:
+    grid = room_map(10.0, 6.0, walls=[(5.0, 0.0, 5.2, 6.0)])
+    planner = GridPlanner(grid, 0.25)  # clearance 0.35 m
+    assert planner.drivable((3.0, 3.0), (4.5, 3.0))  # 0.5 m from the wall at the end
+    assert not planner.drivable((3.0, 3.0), (4.75, 3.0))  # 0.25 m: touching
+    assert not planner.drivable((4.68, 3.0), (4.72, 3.0)), "already near: no nearer"
+    assert planner.drivable((4.68, 3.0), (4.68, 4.0)), "along the wall, no nearer"
+    assert planner.drivable((4.68, 3.0), (4.3, 3.0)), "away from it"
+    assert planner.drivable((4.5, 3.0), (4.75, 3.0), allowed=0.25), "a goal by the wall"

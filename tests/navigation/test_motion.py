@@ -163,3 +163,19 @@ def test_keep_out_zone_avoided_and_speed_zone_obeyed() -> None:
     assert not any(point_in_polygon(p.x, p.y, lawn) for _, p, _ in log), "drove on the lawn"
     in_slow_zone = [s.linear for _, p, s in log if point_in_polygon(p.x, p.y, slow)]
     assert in_slow_zone and max(in_slow_zone) <= 0.3 + 1e-9
+
+
+def test_stopped_by_a_wall_corner_on_the_way_to_the_pond_deck_it_gets_there() -> None:
+    """tour_sim_bench seed 2: after stopping and turning for a visitor on the path to the pond
+    viewing deck, the docent stood beside the corner of the bed north-east of it, facing it.
+    It pushed into the corner (its bumper holding it) until the progress checker failed, twice,
+    and the stop was skipped as blocked. Now it turns away and arrives."""
+    site = FLEET.sites["ilwol_arboretum"]
+    world = SiteWorld(site.site_id, site.map)
+    robot = SimRobot("docent_1", site.site_id, Pose2D(86.05, 48.51, -0.88), max_speed=0.8)
+    world.add_robot(robot)
+    planner = GridPlanner(site.map, robot.radius, keep_out=site.keep_out)
+    _, step, seconds = go(world, robot, site.places["pond_view"].pose, planner,
+                          lambda _x, _y: 0.7, timeout_s=30)
+    assert step.status is Status.SUCCEEDED, step.message
+    assert seconds < 10.0

@@ -24,6 +24,8 @@ from suwon_fleet.navigation.planner import GridPlanner
 
 Point = tuple[float, float]
 
+GOAL_APPROACH_M = 1.0  # this last stretch to a goal by a wall may come as near it as the goal
+
 
 class Status(Enum):
     RUNNING = auto()
@@ -117,6 +119,7 @@ class GoToPose:
         self._last_replan_failed = False
         self._backing_until: float | None = None
         self.plan_version = 0  # bumps on every (re)plan, so the node republishes the path
+        self._goal_clearance: float | None = None
 
     @property
     def path(self) -> list[Point]:
@@ -129,8 +132,18 @@ class GoToPose:
 
     def _plan(self, pose: Pose2D, obstacles: np.ndarray | None) -> None:
         path = self.planner.plan((pose.x, pose.y), (self.goal.x, self.goal.y), obstacles)
-        self.follower = PathFollower(path, self.goal.yaw, self.control)
+        self.follower = PathFollower(path, self.goal.yaw, self.control, self._drivable)
         self.plan_version += 1
+
+    def _drivable(self, a: Point, b: Point) -> bool:
+        """The follower's check against cutting into walls; the last metre to a goal that is
+        itself near a wall (a dock) may come as near as the goal is."""
+        goal = self.goal
+        near_goal = math.hypot(b[0] - goal.x, b[1] - goal.y) <= GOAL_APPROACH_M
+        if near_goal and self._goal_clearance is None:
+            self._goal_clearance = float(self.planner.wall_clearance(
+                np.array([[goal.x, goal.y]]))[0])
+        return self.planner.drivable(a, b, self._goal_clearance if near_goal else math.inf)
 
     def update(self, pose: Pose2D, now: float, obstacles: np.ndarray | None = None) -> Step:
         """One control cycle. ``obstacles`` are sensed points (N, 2) in the map frame."""

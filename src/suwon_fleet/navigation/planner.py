@@ -15,7 +15,7 @@ import math
 from functools import cached_property
 
 import numpy as np
-from scipy.ndimage import distance_transform_edt
+from scipy.ndimage import distance_transform_edt, map_coordinates
 
 from suwon_fleet.core.maps import OccupancyMap
 from suwon_fleet.navigation.errors import NavError, NavigationFailure
@@ -25,6 +25,7 @@ Point = tuple[float, float]
 _SQRT2 = math.sqrt(2.0)
 COARSE = 4  # the route-finding grid is this many planning cells on a side
 BAND = 1  # coarse cells either side of the route that the fine search may use
+DRIVE_MARGIN = 0.75  # share of the safety margin the path follower's chords keep from walls
 
 Cell = tuple[int, int]
 
@@ -169,6 +170,26 @@ class GridPlanner:
     @cached_property
     def _wall_distance(self) -> np.ndarray:
         return distance_transform_edt(~self.grid.blocked) * self.grid.resolution
+
+    def wall_clearance(self, points: np.ndarray) -> np.ndarray:
+        """Distance (m) from each map-frame point (N, 2) to the nearest mapped obstacle,
+        interpolated between cell centres; 0 off the map."""
+        grid = self.grid
+        col = (points[:, 0] - grid.origin[0]) / grid.resolution - 0.5
+        row = (points[:, 1] - grid.origin[1]) / grid.resolution - 0.5
+        return map_coordinates(self._wall_distance, [row, col], order=1, mode="constant",
+                               cval=0.0)
+
+    def drivable(self, a: Point, b: Point, allowed: float = math.inf) -> bool:
+        """May the robot drive straight from a to b? Yes if it keeps most of the safety margin
+        (DRIVE_MARGIN of it) from the map's walls all the way, or, already nearer than that
+        (pushed off its path), comes no nearer than it is; or no nearer than ``allowed`` (a
+        goal by a wall: a dock)."""
+        n = max(1, math.ceil(math.hypot(b[0] - a[0], b[1] - a[1]) / (self.grid.resolution / 2)))
+        t = np.linspace(0.0, 1.0, n + 1)[:, None]
+        clearance = self.wall_clearance(np.asarray(a) + t * (np.asarray(b) - np.asarray(a)))
+        keep = self.robot_radius + DRIVE_MARGIN * (self.clearance - self.robot_radius)
+        return bool(clearance[1:].min() >= min(keep, clearance[0], allowed))
 
     def unmapped(self, points: np.ndarray, tolerance: float = 0.2) -> np.ndarray:
         """The sensed points the static map does not explain: people, carts, closed doors.
