@@ -106,6 +106,28 @@ def test_straight_behind_across_the_scan_seam_is_one_person() -> None:
     assert len(find_people(turned, 0.25)) == 1
 
 
+def test_all_round_someone_straight_ahead_is_one_person() -> None:
+    """All round the robot (held for its group, at a stop) the sector's two ends meet straight
+    ahead: a visitor standing there was two clusters, two people (tour_sim_bench seed 14:
+    taken for a group of two)."""
+    allround = RearConfig(sector_half_width=math.pi)
+    for where in ((2.0, 0.1), (2.0, 0.0), (1.2, -0.05)):
+        assert len(find_people(synthetic([(*where, 0.25)]), 0.25, allround)) == 1, where
+
+
+def test_people_half_behind_one_another_count_as_more_than_one() -> None:
+    """Three guests standing by the robot at the herb garden (tour_sim_bench seed 16): the
+    laser sees one cluster 0.74 m wide, wider than anyone, which counted as one person."""
+    pose = Pose2D(66.27, 32.35, 0.19)
+    guests = [(66.63, 30.83), (66.31, 30.65), (66.75, 30.10)]
+    people = find_people(sim_scan(pose, guests), 0.25, RearConfig(sector_half_width=math.pi),
+                         pose, MapFilter(SITE.map, 0.25))
+    assert len(people) == 2
+    one = find_people(sim_scan(pose, guests[:1]), 0.25, RearConfig(sector_half_width=math.pi),
+                      pose, MapFilter(SITE.map, 0.25))
+    assert len(one) == 1
+
+
 def test_one_missed_scan_changes_nothing() -> None:
     detector = RearPeopleDetector(0.25)
     seen = synthetic([(-1.5, 0.0, 0.25), (-2.5, 0.4, 0.25)])

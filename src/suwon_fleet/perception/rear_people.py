@@ -6,7 +6,9 @@ robot's pose are given, points within ``map_tolerance`` of a mapped obstacle are
 are walls, hedges, posts). Neighbouring points (a small angular gap, a short jump in space)
 form clusters; a cluster narrower than a person is noise, one wider than ``max_width`` is a
 wall the map did not explain. Two narrow clusters close together are one person's legs. A
-wider cluster is several people shoulder to shoulder, one per ``person_width``.
+wider cluster is several people shoulder to shoulder, one per ``person_width`` beyond the first
+(with ``person_allowance``). With the sector all round the robot, a cluster across the sector's
+ends (straight ahead) is joined up.
 
 :class:`RearPeopleDetector` adds memory, so one scan never decides: the group becomes present
 after ``present_after`` scans with someone in them and absent only after ``absent_after`` scans
@@ -54,7 +56,8 @@ class RearConfig:
     min_points: int = 2
     min_width: float = 0.05  # m: narrower is noise
     max_width: float = 2.0  # m: wider is a wall or a hedge, not people
-    person_width: float = 0.5  # m: a wider cluster is this many people side by side
+    person_width: float = 0.5  # m: a wider cluster is this many people side by side...
+    person_allowance: float = 0.1  # m: ...beyond this allowance (one person up to 0.6 m)
     leg_width: float = 0.3  # m: clusters this narrow may be one leg...
     leg_merge: float = 0.5  # m: ...and two such this close together are one person
     map_tolerance: float = 0.25  # m: points this close to a mapped obstacle are the map's
@@ -135,7 +138,7 @@ def find_people(scan: Scan, robot_radius: float, config: RearConfig = RearConfig
         valid[np.nonzero(valid)[0][~map_filter.unexplained(world)]] = False
 
     clusters: list[list[int]] = []
-    last_pos = -10  # position in idx of the previous valid beam
+    first_pos = last_pos = -10  # positions in idx of the first and the previous valid beam
     for pos, beam in enumerate(idx):
         if not valid[beam]:
             continue
@@ -145,8 +148,17 @@ def find_people(scan: Scan, robot_radius: float, config: RearConfig = RearConfig
                 clusters[-1].append(beam)
                 last_pos = pos
                 continue
+        if not clusters:
+            first_pos = pos
         clusters.append([beam])
         last_pos = pos
+    if (len(clusters) > 1 and config.sector_half_width >= math.pi - 1e-9
+            and len(idx) - last_pos + first_pos <= config.max_beam_skip + 1):
+        # All round the robot the sector's two ends meet (straight ahead of a rear-centred
+        # sector): someone standing there is one cluster, not two.
+        a, b = clusters[-1][-1], clusters[0][0]
+        if math.hypot(xs[b] - xs[a], ys[b] - ys[a]) <= config.cluster_gap:
+            clusters[0] = clusters.pop() + clusters[0]
 
     blobs: list[tuple[float, float, float, int]] = []  # x, y, width, points
     for beams in clusters:
@@ -171,7 +183,9 @@ def find_people(scan: Scan, robot_radius: float, config: RearConfig = RearConfig
                     used[j] = True  # the other leg
                     x, y, w, n = (x + xj) / 2, (y + yj) / 2, math.hypot(xj - x, yj - y) + w, n + nj
                     break
-        many = max(1, round(w / config.person_width))
+        # Shoulder to shoulder, or one half behind another: a cluster a person's width wider
+        # than one person (with an allowance) is two, and so on.
+        many = max(1, math.ceil((w - config.person_allowance) / config.person_width))
         people += [Person(x, y, w / many, n // many)] * many
     return sorted(people, key=lambda p: p.distance)
 
