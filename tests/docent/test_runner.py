@@ -208,6 +208,72 @@ def test_narration_waits_for_the_group_to_gather() -> None:
     assert sum("Over here" in s.text.en for s in says(h)) == 1, "called them once"
 
 
+def test_a_passer_by_is_not_taken_for_the_group_that_fell_behind() -> None:
+    """tour_sim_bench seeds 19, 24, 34, 40, 41: held for a group taking photos out of the
+    laser's reach, the robot took one visitor walking up to it for the group ("Everyone is
+    here"), went on, and narrated at the stop to that visitor. One person is not a group of
+    three: it waits for the group."""
+    lag: list[float] = []
+
+    def group(now: float, moving: bool) -> Observation:
+        if lag and lag[0] + 15 <= now < lag[0] + 30:
+            return Observation(0, None)  # photos, out of sight
+        if lag and lag[0] + 30 <= now < lag[0] + 40:
+            return Observation(1, 1.2)  # a visitor walks past the waiting robot
+        if lag and lag[0] + 40 <= now < lag[0] + 60:
+            return Observation(0, None)
+        return WITH_US
+
+    h = harness(group=group)
+    h.at(at(Phase.NAVIGATING, 1), lambda r: lag.append(h.clock.now))
+    result = h.run()
+    caught_up = [t for t, o in h.log if isinstance(o, Say) and o.text.en.startswith(
+        "Everyone is here")]
+    assert len(caught_up) == 1 and caught_up[0] == pytest.approx(lag[0] + 61.0, abs=0.6)
+    assert result.waited_for_group_s == pytest.approx(61.0 - 17.0, abs=1.0)
+    assert result.reason is EndReason.COMPLETED and result.narrated_places == PLACES
+
+
+@pytest.mark.parametrize("seen", [Observation(1, 0.7), Observation(3, 4.9)],
+                         ids=["a visitor beside it", "the group five metres off"])
+def test_narration_waits_for_the_group_not_for_a_visitor_standing_by(seen) -> None:
+    """Arrived with a visitor beside it (the group stopped for photos, out of sight; seeds 34
+    and 41), or with the group in sight but still five metres off, taking photos (seed 42:
+    'not behind' was within 6 m), it waits until they gather round."""
+    arrived: list[float] = []
+    h = harness(group=lambda now, moving: seen if arrived and now < arrived[0] + 30
+                else WITH_US)
+    h.at(at(Phase.GATHERING, 1), lambda r: arrived.append(h.clock.now))
+    h.run()
+    starts = [t for t, o in h.log if isinstance(o, Say) and o.kind == "narration"]
+    assert starts[1] == pytest.approx(arrived[0] + 30.0, abs=0.6)
+
+
+def test_fewer_than_usual_round_it_for_long_it_goes_on_with_them() -> None:
+    """Someone left the group for good: one guest is all there is. After gather_patience_s
+    of that the robot takes them for the group, held on the way and at the stop."""
+    left: list[float] = []
+    h = harness(group=lambda now, moving: Observation(1, 1.6) if left else WITH_US)
+    h.at(at(Phase.NAVIGATING, 2), lambda r: left.append(h.clock.now))
+    arrivals = {i: [] for i in range(len(PLACES))}
+    for i in arrivals:
+        h.at(at(Phase.GATHERING, i), lambda r, i=i: arrivals[i].append(h.clock.now))
+    result = h.run()
+    assert result.reason is EndReason.COMPLETED and result.narrated_places == PLACES
+    starts = [t for t, o in h.log if isinstance(o, Say) and o.kind == "narration"]
+    patience = RunnerConfig().gather_patience_s
+    assert starts[2] - arrivals[2][0] == pytest.approx(patience, abs=0.6), (
+        "it waited for the others at the stop...")
+    assert starts[3] - arrivals[3][0] < 5.0, "...and not at the next, having counted them"
+
+
+def test_a_single_guest_is_a_group_from_the_start() -> None:
+    h = harness(group=lambda now, moving: Observation(1, 1.6))
+    result = h.run()
+    assert result.reason is EndReason.COMPLETED and result.waited_for_group_s == 0.0
+    assert not any("Over here" in s.text.en for s in says(h))
+
+
 def test_a_group_that_never_catches_up_ends_the_tour() -> None:
     gone: list[float] = []
     h = harness(group=lambda now, moving: Observation(0, None) if gone else WITH_US)

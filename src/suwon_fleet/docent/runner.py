@@ -15,11 +15,20 @@ for the restroom (a detour there and back to where the tour left off) at any tim
 way is tried once more by another route, then the stop is skipped with an apology. A low
 battery ends the tour at the nearest sensible stop; a critical one ends it at once. Staff
 (operator) pause and end outrank guests: a guest cannot resume an operator's pause.
+
+The laser cannot tell the group from other visitors, so one person is not taken for the group
+that fell behind: the runner learns how many people usually stand round it (at the intro and
+at its stops) and, held for the group or gathering them at a stop, goes on when that many (up
+to ``gathered_count``) are round it, within catch-up distance; with fewer, only after
+``gather_patience_s`` (a guest may have left the group). A visitor walking past the waiting
+robot, or standing by it at a stop, no longer starts the narration while the group is still
+taking photos further back.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -187,6 +196,8 @@ class RunnerConfig:
     catch_up_distance_m: float = 3.5  # ...and caught up again within this (hysteresis)
     lag_grace_s: float = 2.0  # behind this long before the robot holds
     rejoin_s: float = 1.0  # caught up this long before it goes on
+    gathered_count: int = 2  # people round the robot that make the group (fewer if fewer follow)
+    gather_patience_s: float = 45.0  # fewer than usual round it this long: go on with them
     observation_stale_s: float = 3.0  # older observations say nothing (sensor down)
     gather_reminder_s: float = 30.0  # at a stop with no group: call them once
     group_lost_s: float = 180.0  # nobody following this long: the tour ends
@@ -238,6 +249,9 @@ class TourRunner:
         self._last_obs_at = -math.inf
         self._last_with_us = 0.0
         self._held_since: float | None = None
+        self._usual_counts: Counter[int] = Counter()  # people round it at the last stop
+        self._here_since: float | None = None  # as many as usual within catch-up distance
+        self._close_since: float | None = None  # anyone within catch-up distance
         # Pause, detour, battery.
         self._paused: tuple[Phase, float | None, Source] | None = None
         self._paused_since = 0.0
@@ -425,6 +439,18 @@ class TourRunner:
         self._last_obs_at = now
         if with_us:
             self._last_with_us = now
+        close = obs.count > 0 and obs.nearest_m is not None and (
+            obs.nearest_m <= self.config.catch_up_distance_m)
+        if not close:
+            self._close_since = None
+        elif self._close_since is None:
+            self._close_since = now
+        if not (close and obs.count >= self._usual_count()):
+            self._here_since = None
+        elif self._here_since is None:
+            self._here_since = now
+        if obs.count > 0 and self.phase in (Phase.INTRO, Phase.NARRATING, Phase.DWELLING):
+            self._usual_counts[obs.count] += 1  # the group round the robot, listening
         self._check_group(now)
 
     def on_pose(self, x: float, y: float) -> None:
@@ -547,7 +573,7 @@ class TourRunner:
 
     def _gathering(self, now: float) -> None:
         settled = now - self._arrived_at >= self.plan.stops[self.index].settle_s
-        if settled and (not self.config.wait_for_group or not self._group_behind(now)):
+        if settled and (not self.config.wait_for_group or self._gathered(now, self._arrived_at)):
             self._narrate()
             return
         if not self._reminded and now - self._arrived_at >= self.config.gather_reminder_s:
@@ -558,6 +584,7 @@ class TourRunner:
     def _narrate(self) -> None:
         stop = self.stops[self.index]
         self.phase = Phase.NARRATING
+        self._usual_counts.clear()  # counted afresh at each stop: the group may change
         self._narrated_current = False
         self._last_narrated = self.index
         self._narrations.append(stop.place)
@@ -618,6 +645,33 @@ class TourRunner:
         """Known (fresh observations) to be behind."""
         return bool(self._behind) and now - self._last_obs_at <= self.config.observation_stale_s
 
+    def _usual_count(self) -> int:
+        """How many people round the robot make its group: as many as stood round it at the
+        last stop (or the intro) as it spoke, up to gathered_count (1 before it has seen
+        them). The upper quartile of the counts: people hide behind one another more often
+        than strangers stop by."""
+        seen = self._usual_counts.total()
+        if not seen:
+            return 1
+        rank, usual = 3 * (seen - 1) // 4, 1
+        for usual in sorted(self._usual_counts):
+            rank -= self._usual_counts[usual]
+            if rank < 0:
+                break
+        return max(1, min(self.config.gathered_count, usual))
+
+    def _gathered(self, now: float, waiting_since: float, for_s: float = 0.0) -> bool:
+        """Is the group (not just anyone) round the robot? As many people as usual, the nearest
+        within catch-up distance, for ``for_s``; or fewer for gather_patience_s since the robot
+        began waiting. Without fresh observations (the sensor is down) it does not wait."""
+        cfg = self.config
+        if now - self._last_obs_at > cfg.observation_stale_s:
+            return True
+        if self._here_since is not None and now - self._here_since >= for_s:
+            return True
+        return self._close_since is not None and (
+            now - max(self._close_since, waiting_since) >= cfg.gather_patience_s)
+
     def _check_group(self, now: float) -> None:
         if not self.config.wait_for_group:
             return
@@ -630,9 +684,9 @@ class TourRunner:
             self._say(phrases.wait_for_group())
             self.outbox.append(Screen(phrases.wait_for_group()))
             self._progress()
-        elif self.phase is Phase.HELD and not behind and (
-                self._behind is None or now - self._group_since >= self.config.rejoin_s
-                or now - self._last_obs_at > self.config.observation_stale_s):
+        elif self.phase is Phase.HELD and self._gathered(
+                now, self._held_since if self._held_since is not None else now,
+                self.config.rejoin_s):
             self._rejoin(now, announce=True)
         self._check_lost(now)
 
