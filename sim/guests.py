@@ -4,9 +4,10 @@ Each guest keeps a place a metre or two behind the robot along the way it has dr
 trail), a little to the side where the path is wide enough, and walks there at up to
 ``catch_up_speed`` round the map's walls (a planned path when the straight line is blocked).
 Guests never walk into the robot: one standing in its way ahead steps aside (or back along
-the path when it cannot), and waits for the robot to pass rather than squeezing by. They are
-circles to the lidar and to the robot's bumper, like the site's visitors, so the robot's
-rear-people detector sees real scan returns.
+the path when it cannot), and waits for the robot to pass rather than squeezing by; when the
+robot stands facing the way it came (a stop's heading), they gather in front of it, clear of
+its lane. They are circles to the lidar and to the robot's bumper, like the site's visitors,
+so the robot's rear-people detector sees real scan returns.
 
 Commands (``TourGroups.command``; the simulator takes them as JSON on /sim/<robot>/tour_group):
 
@@ -46,6 +47,7 @@ LANE_M = 0.9  # a guest nearer than this to the robot's heading line, ahead of i
 AHEAD_M = 3.5  # ...when within this distance ahead
 ROBOT_GAP_M = 0.5  # guests keep this gap to the robot's body (people do not crowd it)
 STEP_S = 0.05  # guests decide at 20 Hz of sim time, whatever the physics rate
+STANDING_SPEED = 0.05  # m/s: a robot slower than this is standing (at a stop, waiting)
 CROWD_PEOPLE = 7  # a standing crowd: one on the spot, the rest in a ring round it...
 CROWD_RADIUS_M = 0.7  # ...this far out
 
@@ -215,9 +217,29 @@ class TourGroup:
         slot = self._slot(guest, robot)
         sx, sy = slot[0] - robot.x, slot[1] - robot.y
         if sx * c + sy * s > 0.3 and ahead > -0.5:
-            # The trail behind the robot is in front of it now (it turned back): let it pass.
-            return (guest.x, guest.y)
+            if robot.speed > STANDING_SPEED:
+                # The trail behind the robot is in front of it now (it turned back): let it pass.
+                return (guest.x, guest.y)
+            # It stands facing the way it came (a stop's heading): gather in front of it, clear
+            # of its lane.
+            return self._beside_lane(slot, guest, robot)
         return slot
+
+    def _beside_lane(self, point: Point, guest: Guest, robot: RobotView) -> Point:
+        """``point``, or beside the robot's lane ahead when it is in it (the guest's side
+        first); where the guest stands when neither side is free."""
+        c, s = math.cos(robot.yaw), math.sin(robot.yaw)
+        dx, dy = point[0] - robot.x, point[1] - robot.y
+        ahead, lateral = dx * c + dy * s, -dx * s + dy * c
+        if not (0.0 < ahead < AHEAD_M and abs(lateral) < LANE_M):
+            return point
+        mine = -(guest.x - robot.x) * s + (guest.y - robot.y) * c
+        for side in ((1.0, -1.0) if mine >= 0 else (-1.0, 1.0)):
+            x = robot.x + ahead * c - side * (LANE_M + 0.1) * s
+            y = robot.y + ahead * s + side * (LANE_M + 0.1) * c
+            if self.walkable(x, y):
+                return (x, y)
+        return (guest.x, guest.y)
 
     def _walk(self, guest: Guest, target: Point, dt: float, robot: RobotView) -> None:
         dist = math.hypot(target[0] - guest.x, target[1] - guest.y)

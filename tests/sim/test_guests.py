@@ -113,3 +113,21 @@ def test_a_crowd_stands_on_a_spot_until_sent_away() -> None:
     assert all(math.hypot(x - herb.x, y - herb.y) <= 0.8 for x, y, _ in groups.circles())
     groups.command("docent_1", {"crowd_at": None})
     assert groups.circles() == []
+
+
+def test_guests_gather_in_front_of_a_robot_that_stopped_facing_the_way_it_came() -> None:
+    """A stop's heading may face back along the way the robot came (the main gate). Guests
+    left behind by a photo stop used to stand where they were when it turned, 5-6 m off,
+    waiting for it to pass them (tour_sim_bench seed 14); they come and gather round."""
+    world, robot, groups = world_at("visitor_centre")
+    groups.command("docent_1", {"hold_s": 20})
+    start, goal = place("visitor_centre"), place("first_aid")
+    back = math.atan2(start.y - goal.y, start.x - goal.x)
+    motion = GoToPose(Pose2D(goal.x, goal.y, back), PLANNER, ControllerConfig(max_speed=1.0),
+                      SafetyConfig(), lambda _x, _y: 0.7)
+    assert drive(world, robot, motion, timeout_s=240.0)[0].status is Status.SUCCEEDED
+    assert min(gaps(groups, robot)) > 5.0  # left behind, the robot facing them
+    for _ in range(400):
+        world.step(0.05)
+    assert max(gaps(groups, robot)) < 3.5, "gathered round the standing robot"
+    assert not robot.bumped
