@@ -11,9 +11,9 @@ visitors, then any tour guests); for tests and demos /sim/<robot>/set_battery
 (std_msgs/Float32, percent) sets a battery level, and /sim/<robot>/tour_group (std_msgs/String,
 JSON, see guests.py) starts a group of guests following the robot, holds or splits it.
 With ``guests_follow`` (the default), a robot that starts guiding a visitor gets one simulated
-visitor following it, and one that starts a tour a group of four, unless a test or demo has
-already given it a group (the simulator watches each robot's robot_state for its mode); they
-leave when the robot is done.
+visitor following it once under way, and one that starts a tour a group of four, unless a test
+or demo has already given it a group (the simulator watches each robot's robot_state for its
+mode); they leave when the robot is done.
 
 Physics runs on its own thread at ``physics_rate`` in sim time, paced to
 ``real_time_factor`` x wall time (0 = as fast as possible). Sim time starts at the wall time
@@ -53,6 +53,7 @@ from suwon_sim.visitors import VisitorCrowd
 from suwon_sim.world import OdomNoise, SimRobot, SiteWorld
 
 # guests_follow: who follows a robot in each mode, and the modes that send them away
+FOLLOW_AFTER_M = 1.5
 AUTO_GROUP_SIZE = {RobotMode.GUIDING.value: 1, RobotMode.TOURING.value: 4}
 ROBOT_DONE_MODES = {m.value for m in (RobotMode.IDLE, RobotMode.NAVIGATING, RobotMode.DOCKING,
                                       RobotMode.CHARGING, RobotMode.ERROR)}
@@ -76,6 +77,7 @@ class SimulatorNode(LeanNode):
         self.guests_follow = declare(self, "guests_follow", True,
                                      "simulated people follow robots that guide or give tours")
         self._auto_groups: set[str] = set()  # robots whose group this node started
+        self._follow_from: dict[str, tuple[float, float]] = {}  # ...or is about to
 
         fleet = load_fleet(fleet_file or None)
         sim = fleet.simulation
@@ -180,16 +182,28 @@ class SimulatorNode(LeanNode):
     # ---------------------------------------------------------------- the physics thread
     def _follow_mode(self, robot: SimRobot, mode: str) -> None:
         """Guests for a robot that starts leading people; gone when it stops (not on a
-        pause: the people are still there)."""
+        pause: the people are still there).
+
+        They fall in once the robot is under way (FOLLOW_AFTER_M from where it started): guests
+        start in a queue behind the robot, and the people it leads stood in front of it (at its
+        screen) while it often has to turn round to set off."""
         rid = robot.robot_id
         with self._lock:
             groups = self.worlds[robot.site_id].crowd
             has_group = rid in groups.groups
-            if mode in AUTO_GROUP_SIZE and not has_group:
+            if mode in AUTO_GROUP_SIZE and not has_group and rid not in self._auto_groups:
+                start = self._follow_from.setdefault(rid, (robot.pose.x, robot.pose.y))
+                if math.hypot(robot.pose.x - start[0], robot.pose.y - start[1]) < FOLLOW_AFTER_M:
+                    return
+                del self._follow_from[rid]
                 groups.command(rid, {"size": AUTO_GROUP_SIZE[mode]})
                 self._auto_groups.add(rid)
                 done = f"{AUTO_GROUP_SIZE[mode]} simulated people follow {rid}"
-            elif mode in ROBOT_DONE_MODES and rid in self._auto_groups:
+            elif mode in ROBOT_DONE_MODES and (rid in self._auto_groups
+                                               or rid in self._follow_from):
+                self._follow_from.pop(rid, None)
+                if rid not in self._auto_groups:
+                    return
                 self._auto_groups.discard(rid)
                 if has_group:
                     groups.command(rid, {"size": 0})

@@ -43,7 +43,7 @@ def test_falls_behind_then_catches_up() -> None:
     assert run(m, 30.0, 35.0, 3.0) == []
     events = run(m, 35.0, 40.0, 2.0)
     assert events == [(35.0 + CONFIG.rejoin_s, EscortEvent.GO_ON)]
-    assert not m.waiting and abs(m.waited_s - (36.0 - 22.0)) < 0.2
+    assert not m.waiting and abs(m.waited_s - (35.0 + CONFIG.rejoin_s - 22.0)) < 0.2
 
 
 def test_one_bad_scan_does_not_stop_the_robot() -> None:

@@ -28,9 +28,11 @@ class EscortConfig:
     pace_mps: float = 0.7  # speed cap while leading: a slow, elderly walking pace
     start_grace_s: float = 8.0
     behind_m: float = 4.0
-    caught_up_m: float = 2.5
+    # Caught up: within 2 m for 2 s. Anyone behind the robot counts (the laser cannot tell the
+    # visitor from a passer-by), and someone crossing behind it is gone again within 2 s.
+    caught_up_m: float = 2.0
     lag_grace_s: float = 2.0
-    rejoin_s: float = 1.0
+    rejoin_s: float = 2.0
     remind_s: float = 20.0
     give_up_s: float = 90.0
     stale_s: float = 3.0
