@@ -8,7 +8,9 @@ from suwon_fleet.speech.grammar import (
     UNK,
     build_grammar,
     normalize_text,
+    segment_eojeol,
     segment_word,
+    sino_korean,
     to_jamo,
 )
 from suwon_fleet.speech.recognizer import SharedModel
@@ -47,6 +49,27 @@ def test_grammar_lines_use_only_model_tokens(model: SharedModel) -> None:
     assert "여권 민원실 어디 예요" in lines and "커피" in lines and "날씨" in lines
     assert all(token in model for line in lines for token in line.split())
     assert grammar.background_tokens == {"커피", "날씨"}
+
+
+def test_numbers_are_spelled_as_read(model: SharedModel) -> None:
+    # The model has no bare digits: "1번" used to drop its number, so all six counters'
+    # phrases decoded alike and the grammar answered with whichever came last.
+    assert "1" not in model
+    assert segment_eojeol("1번", model) == ["일", "번"]
+    assert segment_eojeol("12번", model) == ["십이", "번"]
+    assert segment_eojeol("창구", model) == segment_word("창구", model)
+    grammar = build_grammar([f"{n}번 창구 어디예요" for n in range(1, 7)], model, background=[])
+    assert not grammar.missing
+    assert len({p.jamo for p in grammar.phrases}) == 6
+    assert [sino_korean(n) for n in (0, 1, 10, 12, 20, 305, 1994)] == [
+        "영", "일", "십", "십이", "이십", "삼백오", "천구백구십사"]
+
+
+def test_a_phrase_listed_twice_weighs_twice(model: SharedModel) -> None:
+    grammar = build_grammar(["아니요", "화장실 어디예요", "아니요", "아니요"], model, background=[])
+    assert [(p.surface, p.weight) for p in grammar.phrases] == [("아니요", 3),
+                                                              ("화장실 어디예요", 1)]
+    assert sorted(grammar.lines()) == ["아니요", "아니요", "아니요", "화장실 어디 예요"]
 
 
 def test_phrase_matching_is_on_jamo_and_ignores_spacing(model: SharedModel) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from rapidfuzz import fuzz, process
@@ -117,6 +117,54 @@ def segment_word(word: str, vocabulary: Vocabulary, max_piece: int = 12) -> list
     return result[2] if result is not None else None
 
 
+_DIGITS = re.compile(r"(\d+)")
+_SINO_DIGITS = "영일이삼사오육칠팔구"
+_SINO_UNITS = ((1000, "천"), (100, "백"), (10, "십"))
+
+
+def sino_korean(number: int) -> str:
+    """A number as read in Sino-Korean (1 일, 12 십이, 305 삼백오), the reading of counters
+    such as 번 (1번 창구 is 일 번 창구); 0 to 9,999."""
+    if not 0 <= number < 10_000:
+        raise ValueError(f"sino_korean reads 0-9999, got {number}")
+    if number == 0:
+        return _SINO_DIGITS[0]
+    out = []
+    for value, unit in _SINO_UNITS:
+        count, number = divmod(number, value)
+        if count:
+            out.append(("" if count == 1 else _SINO_DIGITS[count]) + unit)
+    if number:
+        out.append(_SINO_DIGITS[number])
+    return "".join(out)
+
+
+def segment_eojeol(word: str, vocabulary: Vocabulary) -> list[str] | None:
+    """Like ``segment_word``, but numbers are spelled as they are read.
+
+    The model has no bare digits, so ``1번`` used to lose its number (and all six counters'
+    phrases decoded alike). Digits before a counter are read in Sino-Korean (1번 일 번), so
+    each digit run is spelled that way. The model's own number tokens (``[1]``, what it
+    writes for a number it hears) are not used: they also stand for other readings, and
+    with them in the grammar a short 네 came out as ``[3]``.
+    """
+    if not _DIGITS.search(word) or word in vocabulary:
+        return segment_word(word, vocabulary)
+    tokens: list[str] = []
+    for part in _DIGITS.split(word):
+        if not part:
+            continue
+        if part.isdigit():
+            if len(part) > 4:
+                return None
+            part = sino_korean(int(part))
+        split = segment_word(part, vocabulary)
+        if split is None:
+            return None
+        tokens += split
+    return tokens
+
+
 @dataclass(frozen=True)
 class GrammarPhrase:
     """One caller phrase: as written, and as the recognizer's tokens."""
@@ -124,6 +172,7 @@ class GrammarPhrase:
     surface: str
     units: tuple[str, ...]
     missing: tuple[str, ...] = ()  # eojeol (or parts) no vocabulary split could cover
+    weight: int = 1  # how many times the caller listed it: its prior, relative to others
 
     @property
     def jamo(self) -> str:
@@ -168,9 +217,11 @@ class Grammar:
         """Grammar lines in vosk's format: one string per phrase, tokens separated by spaces.
 
         vosk estimates a bigram model from these lines (counts, discount 0.5, back-off to
-        unigrams), so ``phrase_weight`` repeats each phrase to outweigh the background.
+        unigrams), so a phrase's ``weight`` is its line count, and ``phrase_weight``
+        repeats every phrase to outweigh the background.
         """
-        lines = [" ".join(p.units) for p in self.phrases if p.units] * self.phrase_weight
+        lines = [" ".join(p.units) for p in self.phrases if p.units
+                 for _ in range(p.weight * self.phrase_weight)]
         lines += [" ".join(word) for word in self.background]
         if self.unknown_token:
             lines.append(self.unknown_token)
@@ -201,23 +252,29 @@ def build_grammar(
     """Turn caller phrases (places, departments, tasks, requests) into a recognizer grammar.
 
     Each eojeol is kept whole when the model knows it, else split into the fewest known
-    tokens; parts that cannot be covered (e.g. Latin acronyms) are left out and listed in
-    ``Grammar.missing``. Duplicate phrases collapse to one. ``unknown_token`` (``<UNK>`` in
-    this model; vosk's ``[unk]`` does not exist here) is off by default: it never won
-    against a phrase in our measurements.
+    tokens (numbers spelled as read: ``1번`` -> ``일 번``); parts that cannot be covered
+    (e.g. Latin acronyms) are left out and listed in ``Grammar.missing``. Duplicate phrases
+    collapse to one, which counts as often as it was listed: listing a phrase n times makes
+    it n times as likely a priori. ``unknown_token`` (``<UNK>`` in this model; vosk's
+    ``[unk]`` does not exist here) is off by default: it never won against a phrase in our
+    measurements.
     """
     built: list[GrammarPhrase] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # normalized text -> index in built
     for raw in phrases:
         surface = raw.strip()
         text = normalize_text(surface)
-        if not text or text in seen:
+        if not text:
             continue
-        seen.add(text)
+        if text in seen:
+            first = built[seen[text]]
+            built[seen[text]] = replace(first, weight=first.weight + 1)
+            continue
+        seen[text] = len(built)
         units: list[str] = []
         missing: list[str] = []
         for word in text.split(" "):
-            split = segment_word(word, vocabulary)
+            split = segment_eojeol(word, vocabulary)
             if split is None:
                 missing.append(word)
             else:
