@@ -97,7 +97,8 @@ def test_recognition_errors_and_spoken_numbers(recognizer: IntentRecognizer, tex
 
 
 @pytest.mark.parametrize("text", ["", "   ", "where is the restroom", "1234", "아아아",
-                                  "바나나 우유 주세요", "어제 드라마 봤어요"])
+                                  "바나나 우유 주세요", "어제 드라마 봤어요",
+                                  "예요", "네요"])  # bare endings (of 어디예요...) are no yes
 def test_noise_is_unknown_with_no_slots(recognizer: IntentRecognizer, text: str) -> None:
     got = recognizer.recognize(text)
     assert (got.name, got.confidence, got.slots) == ("unknown", 0.0, {})

@@ -102,10 +102,13 @@ _NEED_GENERIC = _re("서류", "증명서", "증명", "발급", "떼", "뗄", "�
 _DENY = _re(r"^(아니|아뇨|아냐|노$|놉)", "됐어", "됐습니다", "됐고", "괜찮아", "괜찮습니다", "싫어",
             "싫습니다", "필요없", "그만두", "취소")
 _DENY_FIRST = _re(r"^(아니|아뇨|아냐)")
-_AFFIRM = _re(r"^(네|예|응|넹|넵|yes)", "좋아", "좋습니다", "좋지", "그래", "그럼요", "그러자",
+# 네요 and 예요 are sentence endings, not answers: a recogniser that hears only the tail of
+# 아니예요 or 어디예요 must not turn it into a yes (the robot moves or calls on a yes).
+_YES_WORD = r"^(네|예)(?!요)|^(응|넹|넵|yes)"
+_AFFIRM = _re(_YES_WORD, "좋아", "좋습니다", "좋지", "그래", "그럼요", "그러자",
               "그럽시다", "맞아", "맞습니다", "부탁", "해주세요", "해줘요", "해줘", "오케이",
               "가요", "가자", "가죠", "가봅시다", "알겠", "당연")
-_AFFIRM_FIRST = _re(r"^(네|예|응|넹|넵|yes)")
+_AFFIRM_FIRST = _re(_YES_WORD)
 _GREETING = _re("안녕하세요", "안녕하십", "저기요", "여보세요", "실례합니다", "반가워")
 
 # Last resort for a misheard cue word (천촌히, 좋습늬다): whole words matched at the jamo level
