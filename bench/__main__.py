@@ -4,6 +4,7 @@ One only: ``python -m bench.web_bench`` (any module of this folder)."""
 
 from bench import (
     fleet_bench,
+    intent_audio_bench,
     intent_bench,
     lidar_bench,
     planner_bench,
@@ -22,5 +23,6 @@ if __name__ == "__main__":
     web_bench.main()
     intent_bench.main()
     speech_bench.main()  # about 10 min: 40 phrases x 3 noise levels through vosk
+    intent_audio_bench.main([])  # about 15 min on 2 cores: 296 utterances x 3 noise levels
     tour_bench.main()
     tour_sim_bench.main([])  # 50 seeded tours in the closed-loop simulator

@@ -40,3 +40,13 @@ def model() -> SharedModel:
 @pytest.fixture(scope="session")
 def recognizer(model: SharedModel) -> SpeechRecognizer:
     return SpeechRecognizer(PHRASES, model=model)
+
+
+@pytest.fixture(scope="session")
+def site_recognizers(model: SharedModel) -> dict[str, SpeechRecognizer]:
+    """Each site's recognizer with the grammar exactly as its robots' speech nodes build it
+    (the lobby's is ~3,000 phrases; building both takes ~2 s)."""
+    from suwon_fleet.speech.speech_node import robot_phrases
+
+    return {site: SpeechRecognizer(robot_phrases(site), model=model)
+            for site in ("city_hall", "ilwol_arboretum")}
