@@ -7,12 +7,19 @@ from collections import Counter
 from suwon_fleet.concierge.content import Content
 from suwon_fleet.concierge.vocabulary import (
     COMMON_REQUESTS,
+    COURSE_REQUESTS,
     LOBBY_REQUESTS,
+    RATING_ANSWERS,
     TOUR_REQUESTS,
     concierge_phrases,
     docent_phrases,
 )
+from suwon_fleet.core.geometry import Pose2D
 from suwon_fleet.core.sites import load_fleet
+from suwon_fleet.docent.course_chat import CourseConversation
+from suwon_fleet.docent.voice import parse_rating
+from suwon_fleet.docent.wayfinding import Wayfinding
+from tests.docent.test_recommend import TUESDAY_10AM
 
 
 def test_lobby_lines_are_korean_and_cover_every_kind_of_name(content: Content) -> None:
@@ -46,3 +53,27 @@ def test_docent_lines_have_the_tour_commands_and_the_places() -> None:
     assert set(TOUR_REQUESTS) <= lines and "아니요" in lines
     assert any(line.endswith(" 어디예요") and line.split()[0] in {
         p.name_ko for p in site.places.values()} for line in lines)
+
+
+def test_every_docent_line_is_understood_by_what_handles_it() -> None:
+    """A line the recogniser can hear but nothing understands is a wasted (and confusing)
+    grammar entry: course lines go to the course chat, ratings to the tour's voice parser,
+    place questions to wayfinding."""
+    site = load_fleet().sites["ilwol_arboretum"]
+    lines = set(docent_phrases(site))
+    assert set(COURSE_REQUESTS) | set(RATING_ANSWERS) <= lines
+    for line in COURSE_REQUESTS:
+        chat = CourseConversation(site, lambda: TUESDAY_10AM)
+        if chat.hear(line) is None:  # an answer, not a request: ask for a course first
+            chat.hear("코스 추천해 주세요")
+            if "계단" in line or "다리" in line:
+                chat.hear("한 시간")  # now it asks about steps
+            reply = chat.hear(line)
+            assert reply is not None and not reply.text.ko.startswith("죄송"), line
+    assert all(parse_rating(line) for line in RATING_ANSWERS)
+    place_lines = lines - set(COMMON_REQUESTS) - set(TOUR_REQUESTS) - set(COURSE_REQUESTS) \
+        - set(RATING_ANSWERS)
+    assert len(place_lines) > 40
+    for line in place_lines:
+        way = Wayfinding(site, lambda: Pose2D(0.0, 0.0, 0.0), lambda: 0.0)
+        assert way.hear(line) is not None, line

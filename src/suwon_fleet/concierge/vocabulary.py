@@ -24,9 +24,10 @@ from suwon_fleet.core.sites import Site
 PLACE_FORMS = ("{x} 어디예요", "{x} 어디 있어요", "{x} 어느 쪽이에요", "{x} 몇 층이에요",
                "{x} 가고 싶어요", "{x}까지 데려다 주세요", "{x}{ro} 안내해 주세요",
                "{x} 몇 시까지 해요", "{x} 찾고 있어요")
-SERVICE_FORMS = ("{x} 어디서 해요", "{x} 어디예요", "{x} 뭐가 필요해요", "{x} 떼려면 뭐가 필요해요",
+SERVICE_FORMS = ("{x} 어디서 해요", "{x} 어디예요", "{x} 민원실 어디예요", "{x} 창구 어디예요",
+                 "{x} 뭐가 필요해요", "{x} 떼려면 뭐가 필요해요",
                  "{x} 하려고요", "{x} 하러 왔어요", "{x} 신청하려고요", "{x} 수수료 얼마예요",
-                 "{x} 담당 부서가 어디예요", "{x} 누가 담당해요", "{x} 창구{ro} 데려다 주세요",
+                 "{x} 담당 부서가 어디예요", "{x} 누가 담당해요", "{x} 창구로 데려다 주세요",
                  "{x} 담당자 불러 주세요")
 DEPARTMENT_FORMS = ("{x} 어디예요", "{x} 어디 있어요", "{x} 몇 층이에요", "{x} 가고 싶어요",
                     "{x} 직원 불러 주세요")
@@ -58,6 +59,23 @@ TOUR_REQUESTS = (
     "이전으로 돌아가 주세요", "투어 그만할게요", "투어 끝내 주세요",
 )
 
+# Choosing a course with the docent (docent/course_chat.py): asking for one, the time the
+# guest has (numbers as they are read: the grammar has no digits), step-free needs, interests.
+COURSE_REQUESTS = (
+    "코스 추천해 주세요", "투어 하고 싶어요", "해설 듣고 싶어요", "어떤 코스가 있어요",
+    "아이랑 볼 만한 코스 추천해 주세요", "꽃 구경하고 싶어요", "나무 보는 코스 있어요",
+    "사진 찍기 좋은 코스 있어요", "휠체어 코스 있어요", "유모차 끌고 가도 돼요",
+    "계단이 힘들어요", "다리가 불편해요", "영어로 해 주세요",
+    "삼십 분", "삼십 분 정도요", "사십 분", "오십 분", "이십 분", "한 시간", "한 시간 정도요",
+    "한 시간 반", "두 시간",
+)
+# The rating asked for at a tour's end (docent/voice.py reads 1-5 these ways).
+RATING_ANSWERS = ("일 점", "이 점", "삼 점", "사 점", "오 점", "별 다섯 개", "별 네 개",
+                  "다섯 개", "네 개", "세 개")
+# How a guest asks the docent for a garden or facility (docent/wayfinding.py).
+DOCENT_PLACE_FORMS = ("{x} 어디예요", "{x} 어디 있어요", "{x} 가고 싶어요",
+                      "{x}까지 데려다 주세요")
+
 
 def concierge_phrases(content: Content) -> list[str]:
     """The City Hall lobby robot's grammar lines (repeated lines weigh more; see above)."""
@@ -81,10 +99,12 @@ def concierge_phrases(content: Content) -> list[str]:
 
 def docent_phrases(site: Site) -> list[str]:
     """A docent robot's grammar lines: tour commands, common requests, its site's places."""
-    names = _unique([p.name_ko for p in site.places.values()
-                     if p.kind not in ("dock", "waiting", "path")])
-    questions = [f"{name} 어디예요" for name in names]
-    return [*_weighted((*COMMON_REQUESTS, *TOUR_REQUESTS), len(questions)), *questions]
+    names = _unique([n for p in site.places.values()
+                     if p.kind not in ("dock", "waiting", "path")
+                     for n in (p.name_ko, *p.aliases) if _korean(n)])
+    questions = [form.format(x=name) for name in names for form in DOCENT_PLACE_FORMS]
+    requests = (*COMMON_REQUESTS, *TOUR_REQUESTS, *COURSE_REQUESTS, *RATING_ANSWERS)
+    return [*_weighted(requests, len(questions)), *questions]
 
 
 def _weighted(requests: tuple[str, ...], questions: int) -> list[str]:
