@@ -38,7 +38,8 @@ class Microphone:
         self.speaking: list[tuple[float, bool]] = []
         self.heard_sub = self.node.create_subscription(Heard, "/lobby_1/speech/heard",
                                                        self.heard.append, 10)
-        self.node.create_subscription(Say, "/lobby_1/speech/say", self.said.append, 10)
+        self.said_sub = self.node.create_subscription(Say, "/lobby_1/speech/say",
+                                                      self.said.append, 10)
         self.node.create_subscription(
             Bool, "/lobby_1/speech/speaking",
             lambda msg: self.speaking.append((time.monotonic(), msg.data)), topics.INDICATOR_QOS)
@@ -51,7 +52,10 @@ class Microphone:
             return (self.audio.get_subscription_count() > 0
                     and self.heard_sub.get_publisher_count() > 0
                     and bool(self.speaking)  # its latest speaking state has reached us
-                    and self.node.count_subscribers("/lobby_1/speech/heard") >= 3)
+                    and self.node.count_subscribers("/lobby_1/speech/heard") >= 3
+                    # the concierge's and the agent's speech/say reach us (a reply published
+                    # before discovery matched would be lost)
+                    and self.said_sub.get_publisher_count() >= 2)
 
         while not ready() and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -131,10 +135,31 @@ def test_what_the_robot_says_is_spoken_for_as_long_as_it_takes(microphone) -> No
     assert duration > 0.8, microphone.speaking  # real-time playback of a sentence
 
 
-def dialogue_reply(microphone, said_before: int, timeout_s: float = 20.0) -> Say:
-    return wait_for(lambda: next((s for s in microphone.said[said_before:]
-                                  if s.kind == Say.KIND_DIALOGUE), None), timeout_s,
-                    "the robot's reply")
+def poll(predicate, timeout_s: float):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.05)
+    return None
+
+
+def ask(microphone, text: str, expect, attempts: int = 3) -> Say:
+    """Say ``text`` until the robot's reply passes ``expect``, as a visitor repeats themselves
+    when the robot did not answer (an idle announcement started over them: the microphone is
+    muted while the robot speaks) or answered something else. How often one try is enough is
+    the intent bench's figure; this checks the spoken path works end to end."""
+    replies = []
+    for _ in range(attempts):
+        said_before = len(microphone.said)
+        microphone.speak(text, VOICE)
+        reply = poll(lambda: next((s for s in microphone.said[said_before:]  # noqa: B023
+                                   if s.kind == Say.KIND_DIALOGUE), None), 20)
+        if reply is not None and expect(reply.text_ko):
+            return reply
+        replies.append(reply.text_ko if reply is not None else None)
+    pytest.fail(f"{text!r} {attempts} times: replies {replies}, heard "
+                f"{[h.text for h in microphone.heard if h.final]}")
 
 
 def test_spoken_passport_question_and_spoken_yes_guide_the_visitor(microphone, fleet) -> None:
@@ -142,14 +167,8 @@ def test_spoken_passport_question_and_spoken_yes_guide_the_visitor(microphone, f
     the visitor to the passport counter."""
     before = {t["task_id"] for t in fleet.get("/api/v1/tasks?robot_id=lobby_1&limit=500")
               ["items"]}
-    said_before = len(microphone.said)
-    microphone.speak("여권 민원실 어디예요", VOICE)
-    answer = dialogue_reply(microphone, said_before)
-    assert "1번 창구" in answer.text_ko and answer.text_ko.endswith("?"), (
-        answer.text_ko, [h.text for h in microphone.heard if h.final])
-    said_before = len(microphone.said)
-    microphone.speak("네 좋아요", VOICE)
-    dialogue_reply(microphone, said_before)
+    ask(microphone, "여권 민원실 어디예요", lambda t: "1번 창구" in t and t.endswith("?"))
+    ask(microphone, "네 좋아요", lambda t: "따라오세요" in t)
 
     def guide() -> dict | None:
         items = fleet.get("/api/v1/tasks?robot_id=lobby_1&limit=500")["items"]
@@ -164,14 +183,8 @@ def test_spoken_passport_question_and_spoken_yes_guide_the_visitor(microphone, f
 def test_spoken_request_for_a_veteran_official_creates_a_call(microphone, fleet) -> None:
     """...and 베테랑 공무원 불러 주세요 ... 네 -> an official call the dashboard lists."""
     before = {c["call_id"] for c in fleet.get("/api/v1/calls?robot_id=lobby_1")["items"]}
-    said_before = len(microphone.said)
-    microphone.speak("베테랑 공무원 불러 주세요", VOICE)
-    question = dialogue_reply(microphone, said_before)
-    assert "불러" in question.text_ko and question.text_ko.endswith("?"), (
-        question.text_ko, [h.text for h in microphone.heard if h.final])
-    said_before = len(microphone.said)
-    microphone.speak("네 좋아요", VOICE)
-    dialogue_reply(microphone, said_before)
+    ask(microphone, "베테랑 공무원 불러 주세요", lambda t: "불러" in t and t.endswith("?"))
+    ask(microphone, "네 좋아요", lambda t: "불렀습니다" in t)
     call = wait_for(lambda: next((c for c in fleet.get("/api/v1/calls?robot_id=lobby_1")
                                   ["items"] if c["call_id"] not in before), None), 20,
                     "an official call")

@@ -107,6 +107,13 @@ class SpeechNode(Node):
 
     def _speak_loop(self) -> None:
         while (msg := self._said.get()) is not None:
+            if msg.kind == Say.KIND_ANNOUNCEMENT and self.listener.listening:
+                # Idle announcements are the lowest priority: never start one over a visitor
+                # who has begun to speak (the microphone is muted while the robot talks, so
+                # their words would be lost). The screen still shows it.
+                self.get_logger().info(f"announcement held back, someone is speaking: "
+                                       f"{msg.text_ko!r}")
+                continue
             self.speaking_pub.publish(Bool(data=True))
             try:
                 lang = msg.language if msg.language in ("ko", "en") else "ko"
