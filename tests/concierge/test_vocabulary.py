@@ -66,8 +66,6 @@ def test_every_docent_line_is_understood_by_what_handles_it() -> None:
         chat = CourseConversation(site, lambda: TUESDAY_10AM)
         if chat.hear(line) is None:  # an answer, not a request: ask for a course first
             chat.hear("코스 추천해 주세요")
-            if "계단" in line or "다리" in line:
-                chat.hear("한 시간")  # now it asks about steps
             reply = chat.hear(line)
             assert reply is not None and not reply.text.ko.startswith("죄송"), line
     assert all(parse_rating(line) for line in RATING_ANSWERS)

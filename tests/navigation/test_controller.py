@@ -11,21 +11,29 @@ from suwon_sim.world import SimRobot, SiteWorld
 from tests.helpers import room_map
 
 
+def drive(world: SiteWorld, robot: SimRobot, follower: PathFollower,
+          seconds: float) -> tuple[bool, int]:
+    """Closed loop at 20 Hz control, 100 Hz physics: (goal reached, physics steps bumped)."""
+    bumped = 0
+    for _ in range(int(seconds / 0.05)):
+        command = follower.update(robot.pose)
+        if command.done:
+            return True, bumped
+        robot.command(command.linear, command.angular)
+        for _ in range(5):
+            world.step(0.01)
+            bumped += robot.bumped
+    return False, bumped
+
+
 def test_robot_reaches_goal_round_a_wall() -> None:
     grid = room_map(walls=[(4.8, 0.0, 5.2, 4.5)])
     world = SiteWorld("test", grid)
     robot = SimRobot("r", "test", Pose2D(2.0, 1.0, 0.0))
     world.add_robot(robot)
     path = GridPlanner(grid, robot.radius).plan((2.0, 1.0), (8.0, 1.0))
-    follower = PathFollower(path, math.pi, ControllerConfig())
-    for _ in range(int(60 / 0.05)):
-        command = follower.update(robot.pose)
-        if command.done:
-            break
-        robot.command(command.linear, command.angular)
-        for _ in range(5):
-            world.step(0.01)
-    assert command.done, "goal not reached in 60 s"
+    done, _ = drive(world, robot, PathFollower(path, math.pi, ControllerConfig()), 60)
+    assert done, "goal not reached in 60 s"
     assert math.hypot(robot.pose.x - 8.0, robot.pose.y - 1.0) <= 0.25
     assert abs(math.remainder(robot.pose.yaw - math.pi, 2 * math.pi)) <= 0.25
     assert not robot.bumped
@@ -55,16 +63,7 @@ def test_off_its_path_by_a_wall_corner_it_turns_away_instead_of_pushing_into_it(
             robot = SimRobot("r", "test", start)
             world.add_robot(robot)
             follower = PathFollower(path, 0.0, ControllerConfig(), clear)
-            bumped = 0
-            for _ in range(int(30 / 0.05)):
-                command = follower.update(robot.pose)
-                if command.done:
-                    break
-                robot.command(command.linear, command.angular)
-                for _ in range(5):
-                    world.step(0.01)
-                    bumped += robot.bumped
-            outcomes.append((command.done, bumped))
+            outcomes.append(drive(world, robot, follower, 30))
         done, bumped = outcomes[0]
         assert not done and bumped > 1000, "without the check it pushes into the corner"
         assert outcomes[1] == (True, 0), "with it, it reaches the goal untouched"

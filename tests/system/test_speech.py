@@ -94,12 +94,18 @@ def microphone(fleet):
     mic.close()
 
 
-def wait_for(predicate, timeout_s: float, what: str):
+def poll(predicate, timeout_s: float):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if value := predicate():
             return value
         time.sleep(0.05)
+    return None
+
+
+def wait_for(predicate, timeout_s: float, what: str):
+    if value := poll(predicate, timeout_s):
+        return value
     pytest.fail(f"{what} not within {timeout_s} s")
 
 
@@ -133,15 +139,6 @@ def test_what_the_robot_says_is_spoken_for_as_long_as_it_takes(microphone) -> No
 
     duration = wait_for(first_utterance_s, 30, "a whole utterance (speaking on, then off)")
     assert duration > 0.8, microphone.speaking  # real-time playback of a sentence
-
-
-def poll(predicate, timeout_s: float):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.05)
-    return None
 
 
 def ask(microphone, text: str, expect, attempts: int = 3) -> Say:

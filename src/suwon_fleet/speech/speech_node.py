@@ -16,7 +16,6 @@ import queue
 import threading
 import uuid
 
-import numpy as np
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from std_msgs.msg import Bool, Empty, UInt8MultiArray
@@ -78,19 +77,18 @@ class SpeechNode(Node):
         self.create_subscription(Empty, "speech/listen",
                                  lambda _msg: self.listener.start_listening(), 10,
                                  callback_group=group)
-        self._frames: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=500)
-        # Topic audio comes in chunks of any length (a driver's 100 ms is 3.33 frames): the
-        # stream source keeps the remainder for the next chunk. Cutting each chunk into whole
-        # frames alone dropped 10 ms of every 100 ms and garbled what the robot heard.
-        self._topic_audio = PcmStreamSource()
+        # Every input goes through one stream source, which re-cuts it into 30 ms frames for
+        # the listen thread. Topic audio comes in chunks of any length (a driver's 100 ms is
+        # 3.33 frames) and the source keeps the remainder for the next chunk: cutting each
+        # chunk into whole frames alone dropped 10 ms of every 100 ms and garbled what the
+        # robot heard.
+        self._audio = PcmStreamSource()
         self._said: queue.Queue[Say | None] = queue.Queue()
         self._utterance = uuid.uuid4().hex[:10]
         self._threads = [threading.Thread(target=self._speak_loop, name="speak", daemon=True),
                          threading.Thread(target=self._listen_loop, name="listen",
                                           daemon=True)]
         if audio_input == "topic":
-            self._threads.append(threading.Thread(target=self._topic_loop, name="audio-topic",
-                                                  daemon=True))
             self.create_subscription(UInt8MultiArray, "audio/in", self._on_audio, 50,
                                      callback_group=group)
         elif audio_input == "microphone":
@@ -126,21 +124,17 @@ class SpeechNode(Node):
 
     # ---------------------------------------------------------------- ears
     def _on_audio(self, msg: UInt8MultiArray) -> None:
-        before = self._topic_audio.dropped_frames
-        self._topic_audio.push(bytes(msg.data))
-        if self._topic_audio.dropped_frames > before:
+        before = self._audio.dropped_frames
+        self._audio.push(bytes(msg.data))
+        if self._audio.dropped_frames > before:
             self.get_logger().warning("audio queue full: recognition is behind")
-
-    def _topic_loop(self) -> None:
-        for frame in self._topic_audio:
-            self._frames.put(frame)
 
     def _microphone_loop(self) -> None:
         for frame in MicrophoneSource():
-            self._frames.put(frame)
+            self._audio.push(frame)
 
     def _listen_loop(self) -> None:
-        while (frame := self._frames.get()) is not None:
+        for frame in self._audio:
             self.listener.process_frame(frame)
 
     def _on_listener_event(self, event: ListenerEvent) -> None:
@@ -162,8 +156,7 @@ class SpeechNode(Node):
 
     def destroy_node(self) -> None:
         self._said.put(None)
-        self._topic_audio.close()
-        self._frames.put(None)
+        self._audio.close()
         super().destroy_node()
 
 
