@@ -108,6 +108,10 @@ class TourGroup:
             guest = Guest(f"{robot_id}_guest_{i}", robot.x, robot.y, gap, side,
                           speed=catch_up_speed * rng.uniform(0.95, 1.05))
             guest.x, guest.y = self._slot(guest, robot)
+            if math.hypot(guest.x - robot.x, guest.y - robot.y) < self._reach(guest, robot):
+                # A wall close behind the robot (it just turned away from a kiosk, say): not
+                # on top of it, but the nearest free spot round it, behind it if it can be.
+                guest.x, guest.y = self._spot_round(robot, gap)
             self.guests.append(guest)
 
     # ------------------------------------------------------------------ commands
@@ -273,10 +277,26 @@ class TourGroup:
                 return
 
     @staticmethod
-    def _too_close(guest: Guest, x: float, y: float, robot: RobotView) -> bool:
-        reach = guest.radius + robot.radius + ROBOT_GAP_M
+    def _reach(guest: Guest, robot: RobotView) -> float:
+        return guest.radius + robot.radius + ROBOT_GAP_M
+
+    def _too_close(self, guest: Guest, x: float, y: float, robot: RobotView) -> bool:
         d = math.hypot(x - robot.x, y - robot.y)
-        return d < reach and d < math.hypot(guest.x - robot.x, guest.y - robot.y)
+        return d < self._reach(guest, robot) and d < math.hypot(guest.x - robot.x,
+                                                                guest.y - robot.y)
+
+    def _spot_round(self, robot: RobotView, distance: float) -> Point:
+        """A walkable spot ``distance`` from the robot with a clear line to it: straight
+        behind first, then turning either way towards its front; nearer in when there is none."""
+        behind = robot.yaw + math.pi
+        for d in (distance, 0.75 * distance, ROBOT_GAP_M + robot.radius + VISITOR_RADIUS):
+            for k in range(13):
+                turn = (k + 1) // 2 * (math.pi / 12) * (1 if k % 2 else -1)
+                x = robot.x + d * math.cos(behind + turn)
+                y = robot.y + d * math.sin(behind + turn)
+                if self.walkable(x, y) and self._clear_line(robot.x, robot.y, x, y):
+                    return (x, y)
+        return (robot.x, robot.y)
 
     def walkable(self, x: float, y: float) -> bool:
         row, col = self.planner.grid.world_to_cell(x, y)

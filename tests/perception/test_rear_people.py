@@ -14,6 +14,7 @@ from suwon_fleet.docent.planning import RouteBook, plan_tour
 from suwon_fleet.docent.runner import FakeClock, NavigateTo, Phase, StopMoving, TourRunner
 from suwon_fleet.navigation.planner import GridPlanner
 from suwon_fleet.perception.rear_people import (
+    FollowerWatch,
     MapFilter,
     RearConfig,
     RearPeopleDetector,
@@ -221,3 +222,23 @@ def test_config_changes_the_sector() -> None:
     assert find_people(beside, 0.25) == []
     left = RearConfig(sector_centre=math.pi / 2, sector_half_width=math.radians(30))
     assert len(find_people(beside, 0.25, left)) == 1
+
+
+@pytest.mark.parametrize("where, walking, seen", [
+    ((-3.5, 0.0), True, 3.5),  # straight behind, a way back: following
+    ((0.0, 1.4), True, 1.4),  # right beside (a corner, a turn on the spot): with it
+    ((0.0, 3.0), True, None),  # beside but farther: a passer-by, not the follower
+    ((0.0, 3.0), False, 3.0),  # the robot waits: whoever walks up from any side
+    ((1.4, 0.0), False, 1.4),  # ...even in front of it
+])
+def test_the_follower_watch_looks_behind_while_walking_and_all_round_while_waiting(
+        where: tuple[float, float], walking: bool, seen: float | None) -> None:
+    watch = FollowerWatch(0.25)
+    scan = synthetic([(*where, 0.25)])
+    for _ in range(3):  # the detectors' memory: present after two scans
+        followers = watch.update(scan, None, walking)
+    if seen is None:
+        assert followers.count == 0 and followers.nearest_m is None
+    else:
+        assert followers.count == 1 and followers.nearest_m == pytest.approx(seen - 0.25,
+                                                                             abs=0.1)

@@ -53,10 +53,10 @@ from suwon_fleet.docent.runner import (
 )
 from suwon_fleet.docent.voice import Recognizer, understand
 from suwon_fleet.perception.rear_people import (
+    Followers,
+    FollowerWatch,
     MapFilter,
     RearConfig,
-    RearGroup,
-    RearPeopleDetector,
     Scan,
 )
 
@@ -68,7 +68,6 @@ AT_START_M = 1.5  # nearer than this to the meeting point: start there and then
 LEG_TIME_FACTOR = 3.0
 LEG_TIME_MARGIN_S = 60.0
 BLOCKAGE_LOOK_M = 3.0  # a failed leg: what the laser saw this close ahead is what blocks it
-BESIDE_M = 2.0  # walking, someone this close in any direction is with the robot
 POSITION_ATTEMPTS = 2
 POSITIONING_REQUEST = 0  # the runner numbers its own requests from 1
 
@@ -85,14 +84,6 @@ FEEDBACK_PHASE = {
 _WALKING = (Phase.NAVIGATING, Phase.DETOUR)
 # Navigation results that say nothing about the way: the goal was taken away on purpose.
 _NOT_BLOCKED = ("emergency stop", "canceled", "preempted")
-
-
-@dataclass(frozen=True)
-class _Group:
-    """A group observation for the runner (RearGroup's count and nearest_m)."""
-
-    count: int
-    nearest_m: float | None
 
 
 # --------------------------------------------------------------------------- outputs
@@ -169,17 +160,14 @@ class TourSession:
         self.recognizer = recognizer
         self.runner = TourRunner(plan, site, clock, self.routes, config.runner, rating_sink)
         radius = config.robot_radius
-        self.behind = RearPeopleDetector(radius, config.rear, site.map)
-        self.around = RearPeopleDetector(
-            radius, replace(config.rear, sector_half_width=math.pi), site.map)
+        self.followers = FollowerWatch(radius, config.rear, site.map)
         self.pose: Pose2D | None = None
         self.estopped = False
         self.done: Done | None = None
         self.outbox: list[Output] = []
-        self.last_group: RearGroup | _Group | None = None
+        self.last_group: Followers | None = None
         self._last_scan: tuple[Scan, Pose2D | None] | None = None
-        self._map_filter: MapFilter = self.behind.map_filter  # type: ignore[assignment]
-        self._walking = False
+        self._map_filter: MapFilter = self.followers.map_filter  # type: ignore[assignment]
         self._drive: Drive | None = None  # the live one
         self._drive_deadline = math.inf
         self._positioning = False  # driving to the meeting point before the tour starts
@@ -253,22 +241,9 @@ class TourSession:
         self._last_scan = (scan, pose)
         if self._positioning or self.finished:
             return
-        around = self.around.update(scan, pose)
-        if self.runner.phase in _WALKING:
-            # Walking: the group follows behind; someone right beside the robot is with it
-            # too (guests stepping aside as it turns back through them, then falling in).
-            if not self._walking:
-                self.behind.reset()  # what it saw on the last leg is gone
-                self._walking = True
-            behind = self.behind.update(scan, pose)
-            near = around.nearest_m is not None and around.nearest_m <= BESIDE_M
-            distances = [d for d in (behind.nearest_m, around.nearest_m if near else None)
-                         if d is not None]
-            group = _Group(max(behind.count, around.count if near else 0),
-                           min(distances) if distances else None)
-        else:
-            self._walking = False
-            group = around
+        # Walking, the group follows behind, and someone right beside the robot is with it
+        # too (guests stepping aside as it turns back through them, then falling in).
+        group = self.followers.update(scan, pose, self.runner.phase in _WALKING)
         self.last_group = group
         self.runner.on_group_observation(group)
         self._carry()

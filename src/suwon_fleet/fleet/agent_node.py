@@ -43,7 +43,7 @@ from suwon_fleet.fleet.announcements import AnnouncementScheduler, load_announce
 from suwon_fleet.fleet.escort import WORDS as ESCORT_WORDS
 from suwon_fleet.fleet.escort import EscortEvent, EscortMonitor
 from suwon_fleet.navigation.navigator import Navigator, TaskResult
-from suwon_fleet.perception.rear_people import RearPeopleDetector, Scan
+from suwon_fleet.perception.rear_people import FollowerWatch, Scan
 from suwon_fleet.ros import topics
 from suwon_fleet.ros.conversions import pose_stamped, pose_to_msg
 from suwon_fleet.ros.lean_node import LeanNode
@@ -92,7 +92,7 @@ class RobotAgent(LeanNode):
         self._path: list[tuple[float, float]] = []
         self._escort: EscortMonitor | None = None  # while guiding a visitor
         self._escort_scan = None  # its scan subscription
-        self._rear = RearPeopleDetector(self.config.radius, static_map=self.site.map)
+        self._followers = FollowerWatch(self.config.radius, static_map=self.site.map)
 
         group = ReentrantCallbackGroup()
         self.navigator = Navigator(self)
@@ -326,7 +326,7 @@ class RobotAgent(LeanNode):
     # ---------------------------------------------------------------- escorting a visitor
     def _start_escort(self) -> None:
         """Lead at walking pace and watch the rear of the scan (fleet/escort.py)."""
-        self._rear.reset()
+        self._followers.reset()
         self._escort = EscortMonitor(self._now_s())
         self.speed_pub.publish(Float32(data=float(self._escort.config.pace_mps)))
         self._escort_scan = self.create_subscription(
@@ -341,7 +341,8 @@ class RobotAgent(LeanNode):
                     np.asarray(msg.ranges, dtype=np.float32), msg.range_min, msg.range_max)
         with self._lock:
             pose = self._pose
-        group = self._rear.update(scan, pose)
+        # Waiting, the visitor may walk up from any side (round a corner it stopped at).
+        group = self._followers.update(scan, pose, walking=not escort.waiting)
         escort.observe(self._now_s(), group.count, group.nearest_m)
 
     def _escort_step(self) -> None:

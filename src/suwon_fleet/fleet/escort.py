@@ -1,7 +1,8 @@
 """Escorting a visitor (a guide_visitor task): lead at walking pace, wait when they fall behind.
 
-ROS-free; the robot agent feeds it the people its rear laser sector sees
-(perception/rear_people.py) and the time, and carries out what it returns. Rules:
+ROS-free; the robot agent feeds it the people its laser sees with it (perception/rear_people.py's
+FollowerWatch: behind or right beside it while it walks, all round while it waits) and the
+time, and carries out what it returns. Rules:
 
 - the visitor gets ``start_grace_s`` to fall in behind the robot before anything is judged
   (they were standing in front of its screen when they said yes);

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -233,3 +233,53 @@ class RearPeopleDetector:
         distances = [d for _, d in self._recent if d is not None]
         return RearGroup(max(n for n, _ in self._recent), min(distances) if distances else None,
                          True, raw, tuple(people))
+
+
+@dataclass(frozen=True)
+class Followers:
+    """Who is with a robot that leads people: how many and the nearest one's distance."""
+
+    count: int
+    nearest_m: float | None
+
+
+class FollowerWatch:
+    """The people with a robot that leads them (a visitor it escorts, a tour group).
+
+    While it walks: those in its rear sector, and anyone within ``beside_m`` all round it (at a
+    corner, or while it turns on the spot, a follower is beside it, not behind). While it
+    stands: anyone all round it (a visitor catching up walks up to it from whichever side the
+    way allows).
+    """
+
+    def __init__(self, robot_radius: float, config: RearConfig = RearConfig(),
+                 static_map: OccupancyMap | None = None, beside_m: float = 2.0) -> None:
+        self.beside_m = beside_m
+        self.behind = RearPeopleDetector(robot_radius, config, static_map)
+        self.around = RearPeopleDetector(
+            robot_radius, replace(config, sector_half_width=math.pi), static_map)
+        self._walking = False
+
+    @property
+    def map_filter(self) -> MapFilter | None:
+        return self.behind.map_filter
+
+    def reset(self) -> None:
+        self.behind.reset()
+        self.around.reset()
+        self._walking = False
+
+    def update(self, scan: Scan, pose: Pose2D | None, walking: bool) -> Followers:
+        around = self.around.update(scan, pose)
+        if not walking:
+            self._walking = False
+            return Followers(around.count, around.nearest_m)
+        if not self._walking:
+            self.behind.reset()  # what it saw on the last leg is gone
+            self._walking = True
+        behind = self.behind.update(scan, pose)
+        near = around.nearest_m is not None and around.nearest_m <= self.beside_m
+        distances = [d for d in (behind.nearest_m, around.nearest_m if near else None)
+                     if d is not None]
+        return Followers(max(behind.count, around.count if near else 0),
+                         min(distances) if distances else None)
