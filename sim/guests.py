@@ -111,7 +111,7 @@ class TourGroup:
             if math.hypot(guest.x - robot.x, guest.y - robot.y) < self._reach(guest, robot):
                 # A wall close behind the robot (it just turned away from a kiosk, say): not
                 # on top of it, but the nearest free spot round it, behind it if it can be.
-                guest.x, guest.y = self._spot_round(robot, gap)
+                guest.x, guest.y = self._spot_round(guest, robot, gap)
             self.guests.append(guest)
 
     # ------------------------------------------------------------------ commands
@@ -285,11 +285,11 @@ class TourGroup:
         return d < self._reach(guest, robot) and d < math.hypot(guest.x - robot.x,
                                                                 guest.y - robot.y)
 
-    def _spot_round(self, robot: RobotView, distance: float) -> Point:
+    def _spot_round(self, guest: Guest, robot: RobotView, distance: float) -> Point:
         """A walkable spot ``distance`` from the robot with a clear line to it: straight
         behind first, then turning either way towards its front; nearer in when there is none."""
         behind = robot.yaw + math.pi
-        for d in (distance, 0.75 * distance, ROBOT_GAP_M + robot.radius + VISITOR_RADIUS):
+        for d in (distance, 0.75 * distance, self._reach(guest, robot)):
             for k in range(13):
                 turn = (k + 1) // 2 * (math.pi / 12) * (1 if k % 2 else -1)
                 x = robot.x + d * math.cos(behind + turn)

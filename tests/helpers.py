@@ -19,6 +19,21 @@ def room_map(width_m: float = 10.0, height_m: float = 6.0, resolution: float = 0
     return OccupancyMap(resolution, (0.0, 0.0, 0.0), occupied, np.zeros_like(occupied))
 
 
+def look(world, robot):
+    """The robot's laser scan now, as the perception modules take it, and its returns within
+    5 m as map-frame obstacle points, as the navigation server feeds them to the motion."""
+    from suwon_fleet.perception.rear_people import Scan
+
+    spec = world.lidar_spec
+    ranges = world.scans([robot.robot_id])[robot.robot_id].astype(float)
+    ok = np.isfinite(ranges) & (ranges <= 5.0)
+    a = spec.angle_min + spec.angle_increment * np.flatnonzero(ok) + robot.pose.yaw
+    obstacles = np.column_stack((robot.pose.x + ranges[ok] * np.cos(a),
+                                 robot.pose.y + ranges[ok] * np.sin(a)))
+    return Scan(spec.angle_min, spec.angle_increment, ranges, spec.range_min,
+                spec.range_max), obstacles
+
+
 def drive(world, robot, motion, timeout_s: float = 60.0, dt: float = 0.01,
           control_period: float = 0.05, scan_period: float = 0.1, log=None):
     """Closed loop without ROS: the motion controls ``robot`` in ``world`` (sim time).
@@ -30,18 +45,12 @@ def drive(world, robot, motion, timeout_s: float = 60.0, dt: float = 0.01,
 
     from suwon_fleet.navigation.motion import Status, Step
 
-    spec = world.lidar_spec
-    angles = spec.angle_min + spec.angle_increment * np.arange(spec.beams)
     t, next_control, next_scan = 0.0, 0.0, 0.0
     obstacles = None
     step = Step()
     while t < timeout_s:
         if t >= next_scan:
-            ranges = world.scans([robot.robot_id])[robot.robot_id].astype(float)
-            ok = np.isfinite(ranges) & (ranges <= 5.0)
-            a = angles[ok] + robot.pose.yaw
-            obstacles = np.column_stack((robot.pose.x + ranges[ok] * np.cos(a),
-                                         robot.pose.y + ranges[ok] * np.sin(a)))
+            obstacles = look(world, robot)[1]
             next_scan += scan_period
         if t >= next_control:
             step = motion.update(robot.pose, t, obstacles)

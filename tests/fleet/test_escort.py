@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
 from suwon_fleet.core.geometry import Pose2D
@@ -14,10 +13,11 @@ from suwon_fleet.fleet.escort import EscortConfig, EscortEvent, EscortMonitor
 from suwon_fleet.navigation.controller import ControllerConfig
 from suwon_fleet.navigation.motion import GoToPose, SafetyConfig, Status
 from suwon_fleet.navigation.planner import GridPlanner
-from suwon_fleet.perception.rear_people import FollowerWatch, Scan
+from suwon_fleet.perception.rear_people import FollowerWatch
 from suwon_sim.guests import TourGroups
 from suwon_sim.visitors import VisitorCrowd
 from suwon_sim.world import SimRobot, SiteWorld
+from tests.helpers import look
 
 CONFIG = EscortConfig()
 
@@ -111,17 +111,13 @@ def escort(start: str, goal: str, seed: int, timeout_s: float = 200.0):
 
     motion, monitor, watch = drive(), EscortMonitor(0.0), FollowerWatch(robot.radius,
                                                                         static_map=HALL.map)
-    spec = world.lidar_spec
-    angles = spec.angle_min + spec.angle_increment * np.arange(spec.beams)
     events: list[EscortEvent] = []
     status, obstacles, following = Status.RUNNING, None, False
     for tick in range(round(timeout_s / 0.01)):
         t = tick * 0.01
         if tick % 10 == 0:  # the laser at 10 Hz
-            ranges = world.scans(["lobby_1"])["lobby_1"].astype(float)
-            seen = watch.update(Scan(spec.angle_min, spec.angle_increment, ranges,
-                                     spec.range_min, spec.range_max), robot.pose,
-                                walking=not monitor.waiting)
+            scan, obstacles = look(world, robot)
+            seen = watch.update(scan, robot.pose, walking=not monitor.waiting)
             monitor.observe(t, seen.count, seen.nearest_m)
             event = monitor.update(t)
             if event is not None:
@@ -130,10 +126,6 @@ def escort(start: str, goal: str, seed: int, timeout_s: float = 200.0):
                     break
                 if event is EscortEvent.GO_ON:
                     motion = drive()
-            ok = np.isfinite(ranges) & (ranges <= 5.0)
-            a = angles[ok] + robot.pose.yaw
-            obstacles = np.column_stack((robot.pose.x + ranges[ok] * np.cos(a),
-                                         robot.pose.y + ranges[ok] * np.sin(a)))
         if tick % 5 == 0:  # control at 20 Hz
             if monitor.waiting:
                 robot.command(0.0, 0.0)

@@ -11,10 +11,10 @@ from suwon_fleet.core.sites import load_fleet
 from suwon_fleet.navigation.controller import ControllerConfig
 from suwon_fleet.navigation.motion import GoToPose, SafetyConfig, Status
 from suwon_fleet.navigation.planner import GridPlanner
-from suwon_fleet.perception.rear_people import RearPeopleDetector, Scan
+from suwon_fleet.perception.rear_people import RearPeopleDetector
 from suwon_sim.guests import CROWD_PEOPLE, TourGroups
 from suwon_sim.world import SimRobot, SiteWorld
-from tests.helpers import drive
+from tests.helpers import drive, look
 
 SITE = load_fleet().sites["ilwol_arboretum"]
 PLANNER = GridPlanner(SITE.map, 0.25, keep_out=SITE.keep_out)
@@ -49,21 +49,13 @@ def gaps(groups: TourGroups, robot: SimRobot) -> list[float]:
 def test_guests_follow_behind_and_the_rear_detector_sees_them() -> None:
     world, robot, groups = world_at("visitor_centre")
     detector = RearPeopleDetector(0.25, static_map=SITE.map)
-    spec = world.lidar_spec
-    angles = spec.angle_min + spec.angle_increment * np.arange(spec.beams)
     motion = GoToPose(place("rose_garden"), PLANNER, ControllerConfig(max_speed=1.0),
                       SafetyConfig(), lambda _x, _y: 0.7)
     seen, closest, t = [], math.inf, 0.0
     step = motion.update(robot.pose, t)
     while step.status is Status.RUNNING and t < 120.0:
-        ranges = world.scans(["docent_1"])["docent_1"]
-        group = detector.update(Scan(spec.angle_min, spec.angle_increment, ranges,
-                                     spec.range_min, spec.range_max), robot.pose)
-        seen.append(group.count)
-        ok = np.isfinite(ranges) & (ranges <= 5.0)
-        a = angles[ok] + robot.pose.yaw
-        obstacles = np.column_stack((robot.pose.x + ranges[ok] * np.cos(a),
-                                     robot.pose.y + ranges[ok] * np.sin(a)))
+        scan, obstacles = look(world, robot)
+        seen.append(detector.update(scan, robot.pose).count)
         for _ in range(2):  # control at 20 Hz, scans at 10 Hz
             step = motion.update(robot.pose, t, obstacles)
             robot.command(step.linear, step.angular)

@@ -325,7 +325,7 @@ class RobotAgent(LeanNode):
 
     # ---------------------------------------------------------------- escorting a visitor
     def _start_escort(self) -> None:
-        """Lead at walking pace and watch the rear of the scan (fleet/escort.py)."""
+        """Lead at walking pace and watch who follows (fleet/escort.py)."""
         self._followers.reset()
         self._escort = EscortMonitor(self._now_s())
         self.speed_pub.publish(Float32(data=float(self._escort.config.pace_mps)))
